@@ -1,0 +1,149 @@
+"""Finding the files to check: walk the given paths, honour ignores, classify each file.
+
+Symlinks are never followed out of the scanned root, and symlinked directories are never
+descended (that also rules out loops). Nothing here reads a file's content beyond .gitignore.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from critic.config import DEFAULT_EXCLUDES, Config
+from critic.model import FileSummary
+
+_DOCKERFILE = re.compile(r"^(Dockerfile|Containerfile)(\..+)?$|.+\.(dockerfile|Dockerfile|containerfile)$")
+_COMPOSE = re.compile(r"^(docker-)?compose([.\-_][^/]*)?\.ya?ml$")
+
+
+def classify(name: str) -> str:
+    """The kind of a file, by its name alone."""
+    if name.endswith(".py"):
+        return "python"
+    if _DOCKERFILE.match(name):
+        return "dockerfile"
+    if _COMPOSE.match(name):
+        return "compose"
+    if name.endswith((".yml", ".yaml")):
+        return "yaml"
+    return "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    root: Path
+    files: tuple[FileSummary, ...]
+    problems: tuple[tuple[str, str], ...]  # (relative path, why it was not read)
+
+
+def discover(root: Path, targets: list[Path] | None, config: Config) -> Discovered:
+    """Every file under ``root`` (or under ``targets``, all inside root), sorted by path."""
+    root = root.resolve()
+    files: dict[str, FileSummary] = {}
+    problems: list[tuple[str, str]] = []
+    user_excludes = tuple(config.exclude)
+    ignores = _GitIgnores(root) if config.respect_gitignore else None
+
+    def excluded(rel: str, name: str, is_dir: bool) -> bool:
+        if is_dir and any(fnmatch.fnmatchcase(name, pattern) for pattern in DEFAULT_EXCLUDES):
+            return True
+        for pattern in user_excludes:
+            if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern.rstrip("/") + "/*"):
+                return True
+        return ignores is not None and ignores.ignored(rel, is_dir)
+
+    def visit_file(path: Path, rel: str) -> None:
+        if path.is_symlink():
+            try:
+                real = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                problems.append((rel, "broken or looping symlink; not followed"))
+                return
+            if not real.is_relative_to(root):
+                problems.append((rel, "symlink to a file outside the scanned root; not followed"))
+                return
+        files[rel] = FileSummary(rel, classify(path.name))
+
+    def walk(directory: Path, rel_dir: str) -> None:
+        if ignores is not None:
+            ignores.load(directory, rel_dir)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append((rel_dir or ".", f"cannot list directory: {exc.strerror}"))
+            return
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_link = entry.is_symlink()
+            except OSError:
+                continue
+            if excluded(rel, entry.name, is_dir):
+                continue
+            if is_link and not is_dir:
+                if Path(entry.path).is_dir():
+                    problems.append((rel, "symlinked directory; not followed"))
+                    continue
+                visit_file(Path(entry.path), rel)
+            elif is_dir:
+                walk(Path(entry.path), rel)
+            elif entry.is_file(follow_symlinks=False):
+                visit_file(Path(entry.path), rel)
+
+    for target in targets or [root]:
+        target = Path(os.path.abspath(target))
+        rel = _relative(target, root)
+        if target.is_dir() and not target.is_symlink():
+            if ignores is not None and rel:
+                # load the .gitignore files of the folders above the target, within root
+                parts = rel.split("/")
+                for depth in range(len(parts)):
+                    ignores.load(root.joinpath(*parts[:depth]), "/".join(parts[:depth]))
+            walk(target, rel)
+        elif target.exists() or target.is_symlink():
+            visit_file(target, rel)
+    return Discovered(root, tuple(files[k] for k in sorted(files)), tuple(sorted(problems)))
+
+
+def _relative(path: Path, root: Path) -> str:
+    rel = os.path.relpath(path, root)
+    return "" if rel == "." else Path(rel).as_posix()
+
+
+class _GitIgnores:
+    """The .gitignore files met on the way down, each applying to its own folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.specs: list[tuple[str, pathspec.PathSpec]] = []
+        self.loaded: set[str] = set()
+
+    def load(self, directory: Path, rel_dir: str) -> None:
+        if rel_dir in self.loaded:
+            return
+        self.loaded.add(rel_dir)
+        gitignore = directory / ".gitignore"
+        try:
+            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        self.specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        result = False
+        for base, spec in self.specs:
+            if base and not rel.startswith(base + "/"):
+                continue
+            sub = rel[len(base) + 1 :] if base else rel
+            if is_dir:
+                sub += "/"
+            # the last matching pattern wins, negations included
+            check = spec.check_file(sub)
+            if check.include is not None:
+                result = check.include
+        return result
