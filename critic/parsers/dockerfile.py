@@ -154,7 +154,7 @@ def _extract_flags(text: str) -> tuple[tuple[tuple[str, str], ...], str]:
             while pos < n and text[pos] in _FLAG_SPACE:
                 pos += 1
             return tuple(flags), text[pos:]
-        body = word[2:] if word.startswith("--") else word
+        body = word.removeprefix("--")
         name, sep, value = body.partition("=")
         flags.append((name, value if sep else ""))
 
@@ -235,7 +235,7 @@ def _json_list(text: str) -> tuple[str, ...] | None:
         return None
     try:
         value = json.loads(text)
-    except Exception:  # ValueError, RecursionError on absurd nesting: not exec form
+    except (ValueError, RecursionError):  # RecursionError: absurd nesting; not exec form
         return None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         return None
@@ -301,16 +301,14 @@ def parse_dockerfile(text: str) -> Dockerfile:
     """Parse Dockerfile text. Never raises; problems are in the result's ``errors``."""
     try:
         return _parse(text)
-    except Exception as exc:  # pragma: no cover - a bug guard: the parser must never raise
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - bug guard: must never raise
         return Dockerfile((), (), (), (), "\\", (ParseError(f"internal parser error: {exc!r}", 1),))
 
 
 def _parse(text: str) -> Dockerfile:
     if not isinstance(text, str):
         text = str(text)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the text's final newline does not start another line
@@ -481,5 +479,5 @@ def key_values(instruction: Instruction, escape: str = "\\") -> tuple[tuple[str,
             else:
                 pairs.append((_unquote(name, escape), None if keyword == "ARG" else ""))
         return tuple(pairs)
-    except Exception:  # pragma: no cover - helpers must not raise either
+    except Exception:  # noqa: BLE001  # pragma: no cover - helpers must not raise either
         return ()
