@@ -15,7 +15,7 @@ from critic.config import ENGINE_NAMES, Config, load_config
 from critic.discover import discover
 from critic.findings import finding as make_finding
 from critic.findings import with_fingerprints
-from critic.model import FAMILIES, EngineRun, FileSummary, Finding, Report, ScanError, family_of
+from critic.model import EngineRun, FileSummary, Finding, Report, ScanError, family_of
 from critic.registry import RulePack, default_pack
 from critic.rule import Report as RuleReport
 from critic.runner import analyze_files, run_project_rules
@@ -131,7 +131,7 @@ def critique(
     errors.sort(key=lambda e: (e.path, e.message))
     engine_runs.sort(key=lambda e: e.name)
     verdict = decide(findings, engine_runs, errors, criteria)
-    checked = sorted({family_of(r.id) for r in pack.rules if config.rule_enabled(r.id)}, key=list(FAMILIES.values()).index)
+    checked = sorted({family_of(r.id) for r in pack.rules if config.rule_enabled(r.id)})
     return Report(
         verdict=verdict,
         findings=tuple(findings),

@@ -115,6 +115,14 @@ def _relative(path: Path, root: Path) -> str:
     return "" if rel == "." else Path(rel).as_posix()
 
 
+# pathspec 1.x names git's own matching "gitignore"; older releases call it "gitwildmatch"
+try:
+    pathspec.PathSpec.from_lines("gitignore", ["x"])
+    _PATTERN_STYLE = "gitignore"
+except (KeyError, LookupError, ValueError):  # pragma: no cover - depends on the installed pathspec
+    _PATTERN_STYLE = "gitwildmatch"
+
+
 class _GitIgnores:
     """The .gitignore files met on the way down, each applying to its own folder."""
 
@@ -132,7 +140,7 @@ class _GitIgnores:
             lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
-        self.specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+        self.specs.append((rel_dir, pathspec.PathSpec.from_lines(_PATTERN_STYLE, lines)))
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         result = False
