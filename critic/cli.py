@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -85,7 +86,12 @@ def _check(args: argparse.Namespace) -> int:
     try:
         root = args.root.resolve() if args.root else resolve_root(paths).resolve()
         config = load_config(root, args.config).with_overrides(select=args.select, ignore=args.ignore, jobs=args.jobs)
-        report = critique(paths, config, engines=args.engines, root=root)
+        # Given only files (as pre-commit does), report on those files while project-level
+        # rules still reason about the whole tree under the root.
+        report_only = None
+        if paths and all(p.is_file() for p in paths):
+            report_only = sorted({Path(os.path.relpath(p.resolve(), root)).as_posix() for p in paths})
+        report = critique(paths, config, engines=args.engines, root=root, report_only=report_only)
     except (UsageError, ConfigError) as exc:
         print(f"critic: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
