@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from critic.config import Config
 from critic.findings import finding
@@ -84,8 +84,8 @@ def _python(summary: FileSummary, text: str, pack: RulePack, config: Config) -> 
         positions = wrapper.resolve(PositionProvider)
         for visitor in visitors:
             rule_id = getattr(visitor, "id", "")
-            for own_id, node, message, fix, secrets, _ in visitor.pending:
-                reports.append(_python_report(own_id or rule_id, type(visitor), node, message, fix, secrets, positions))
+            for own_id, node, message, fix, secrets, offset in visitor.pending:
+                reports.append(_python_report(own_id or rule_id, type(visitor), node, message, fix, secrets, positions, offset))
             for kind, node, data in visitor.pending_facts:
                 facts.append(_python_fact(summary.path, kind, node, data, positions))
     lines = text.splitlines()
@@ -114,8 +114,11 @@ def _isolate(summary, wrapper, file, pack, config) -> tuple[list[PythonVisitor],
     return kept, errors
 
 
-def _python_report(rule_id, cls, node, message, fix, secrets, positions) -> Report:
+def _python_report(rule_id, cls, node, message, fix, secrets, positions, offset=None) -> Report:
     where = positions[node]
+    if offset:  # a line inside the node (a docstring line): that line alone, from column 1
+        line = where.start.line + int(offset)
+        where = CodeRange(CodePosition(line, 0), CodePosition(line, 0))
     spans: list[Span] = []
     for secret in secrets:
         sp = positions[secret]
@@ -177,7 +180,7 @@ def _dockerfile(summary: FileSummary, text: str, pack: RulePack, config: Config)
     if parsed.instructions:
         rules = []
         for cls in pack.dockerfile(config):
-            rules.append(cls(summary.path, parsed, config.options.get(cls.id, {})))
+            rules.append(cls(summary.path, parsed, config.options.get(cls.id, {}), lines=lines))
         live = list(rules)
         for instruction in parsed.instructions:
             for rule in list(live):

@@ -24,7 +24,7 @@ def classify(name: str) -> str:
     """The kind of a file, by its name alone."""
     if name.endswith(".py"):
         return "python"
-    if _DOCKERFILE.match(name):
+    if _DOCKERFILE.match(name) and not name.endswith(".dockerignore"):  # Dockerfile.dockerignore is an ignore file
         return "dockerfile"
     if _COMPOSE.match(name):
         return "compose"

@@ -202,11 +202,16 @@ class PythonVisitor(cst.BatchableCSTVisitor):
         *,
         secrets: tuple[cst.CSTNode, ...] = (),
         rule_id: str | None = None,
+        line_offset: int = 0,
     ) -> None:
-        """Report ``node``; ``secrets`` are nodes whose text must be masked in any output."""
-        self.pending.append((rule_id or "", node, message, fix, tuple(secrets), None))
+        """Report ``node``; ``secrets`` are nodes whose text must be masked in any output.
 
-    def fact(self, kind: str, node: cst.CSTNode | None, **data: object) -> None:
+        ``line_offset`` > 0 reports the line that many lines below the node's first line
+        (a line inside a multi-line string, such as a docstring), at column 1.
+        """
+        self.pending.append((rule_id or "", node, message, fix, tuple(secrets), line_offset or None))
+
+    def fact(self, kind: str, node: cst.CSTNode | None, /, **data: object) -> None:
         """Record a fact for the project-level rules, located at ``node`` (or line 1)."""
         self.pending_facts.append((kind, node, data))
 
@@ -221,11 +226,19 @@ class DockerfileRule(RuleMeta, _Reporter):
 
     kind = "dockerfile"
 
-    def __init__(self, path: str, dockerfile: "Dockerfile", options: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        dockerfile: "Dockerfile",
+        options: Mapping[str, object] | None = None,
+        lines: "tuple[str, ...] | list[str] | None" = None,
+    ) -> None:
         _Reporter.__init__(self)
         self.path = path
         self.dockerfile = dockerfile
         self.options = options or {}
+        #: The file's physical lines (as findings' snippets see them), for locating values to mask.
+        self.lines = tuple(lines or ())
 
     def step(self, instruction: "Instruction") -> None:
         pass
