@@ -36,7 +36,7 @@ class UnparsableFile(ProjectRule):
     fix = "Make the file parse (fix the syntax, save it as UTF-8 text) so it builds and can be checked."
     VALID = (Valid(files={"app/main.py": "x = 1\n", "Dockerfile": "FROM python:3.12-slim\n"}),)
     INVALID = (
-        Invalid(files={"app/main.py": "def broken(:\n    pass\n"}, line=1, path="app/main.py"),
+        Invalid(files={"app/main.py": "x = = 1\nprint(x)\n"}, line=1, path="app/main.py"),
         Invalid(files={"Dockerfile": ""}, line=1, path="Dockerfile"),
         Invalid(files={"docker-compose.yml": "- a\n- b\n"}, line=1, path="docker-compose.yml"),
     )
