@@ -81,7 +81,9 @@ def _python(summary: FileSummary, text: str, pack: RulePack, config: Config) -> 
     reports: list[Report] = []
     facts: list[Fact] = []
     if any(v.pending or v.pending_facts for v in visitors):
-        positions = wrapper.resolve(PositionProvider)
+        # facts stated at line 1 (no node) need no positions: resolve them only when used
+        located = any(v.pending or any(node is not None for _, node, _ in v.pending_facts) for v in visitors)
+        positions = wrapper.resolve(PositionProvider) if located else None
         for visitor in visitors:
             rule_id = getattr(visitor, "id", "")
             for own_id, node, message, fix, secrets, offset in visitor.pending:

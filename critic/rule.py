@@ -32,6 +32,8 @@ class Valid:
     code: str = ""
     path: str | None = None
     files: Mapping[str, str] | None = None
+    #: for project rules: the project context (a task's include_docker, handoff, spec...)
+    context: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class Invalid:
     line: int | None = None
     path: str | None = None
     files: Mapping[str, str] | None = None
+    #: for project rules: the project context (a task's include_docker, handoff, spec...)
+    context: Mapping[str, object] | None = None
 
 
 # --------------------------------------------------------------------------- reports

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from critic.rule import DockerfileRule
-from critic.rules.python.todo_marker import TodoMarkerBase, marker_in_comment, marker_message
+from critic.rules.python.todo_marker import (
+    TodoMarkerBase,
+    marker_in_comment,
+    marker_message,
+)
 
 
 class DockerfileTodoMarker(TodoMarkerBase, DockerfileRule):
