@@ -9,12 +9,12 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from critic.config import ENGINE_NAMES, Config, load_config
 from critic.discover import discover
 from critic.findings import finding as make_finding
-from critic.findings import with_fingerprints
+from critic.findings import mask_known_secrets, secret_spans_by_path, with_fingerprints
 from critic.model import EngineRun, FileSummary, Finding, Report, ScanError, family_of
 from critic.registry import RulePack, default_pack
 from critic.rule import Report as RuleReport
@@ -49,13 +49,15 @@ def critique(
     pack: RulePack | None = None,
     context: Mapping[str, object] | None = None,
     report_only: Sequence[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Report:
     """Critique the backend at ``paths`` and return the structured verdict.
 
     ``engines`` names the external engines to run (default: the config's, else all four);
     ``task`` is a PLN critique task (its validation criteria decide tiers and criteria);
     ``report_only`` limits findings to these relative paths (pre-commit), while project-level
-    rules still see the whole tree under ``root``.
+    rules still see the whole tree under ``root``; ``progress(stage, done, total)``, when given,
+    hears how the scan advances ("files", then "engines" while waiting for them).
     """
     targets = [Path(p) for p in paths] or [Path(".")]
     missing = [str(p) for p in targets if not (p.exists() or p.is_symlink())]
@@ -90,11 +92,13 @@ def critique(
         pool = ThreadPoolExecutor(max_workers=1)
         engine_future = pool.submit(run_engines, root_path, engine_files, config, names)
     try:
-        results = analyze_files(root_path, files, pack, config)
+        results = analyze_files(root_path, files, pack, config, progress)
         project_findings, project_errors = run_project_rules(root_path, files, results, pack, config, context)
         engine_findings: list[Finding] = []
         engine_runs: list[EngineRun] = []
         if engine_future is not None:
+            if progress is not None and not engine_future.done():
+                progress("engines", 0, len(names))
             engine_findings, engine_runs = engine_future.result()
     finally:
         if pool is not None:
@@ -102,10 +106,11 @@ def critique(
 
     native = [f for r in results for f in r.findings] + project_findings
     errors += [e for r in results for e in r.errors] + project_errors
-    if engine_findings:
-        from critic.merge import merge_engine_findings
+    # always: every finding lists its evidence, critic's own rule first, engines or not
+    from critic.merge import merge_engine_findings
 
-        native = merge_engine_findings(native, engine_findings, pack)
+    native = merge_engine_findings(native, engine_findings, pack)
+    secrets = secret_spans_by_path(native)  # before filtering: a suppressed SEC002 still masks
     findings = [f for f in native if config.rule_enabled(f.rule_id) and not config.ignored_in(f.rule_id, f.path)]
 
     ran = {r.id for r in pack.rules if config.rule_enabled(r.id)} | {f.rule_id for f in engine_findings}
@@ -123,10 +128,11 @@ def critique(
         wanted = set(report_only)
         findings = [f for f in findings if f.path in wanted]
     findings = [replace(f, tier=config.tier_of(f.rule_id, f.tier)) for f in findings]
+    findings = with_fingerprints(mask_known_secrets(findings, secrets, lambda path: _lines_of(root_path, path)))
     criteria = ()
     if task_plan is not None:
-        findings, criteria = task_plan.judge(findings)
-    findings = with_fingerprints(findings)
+        # after the fingerprints: a criterion names the findings behind it by fingerprint
+        findings, criteria = task_plan.judge(findings, config=config, files=files)
     findings.sort(key=lambda f: f.sort_key)
     errors.sort(key=lambda e: (e.path, e.message))
     engine_runs.sort(key=lambda e: e.name)
@@ -142,7 +148,7 @@ def critique(
         engines=tuple(engine_runs),
         criteria=tuple(criteria),
         suppressed=suppressed,
-        summary=summarize(verdict, findings, engine_runs, errors),
+        summary=summarize(verdict, findings, engine_runs, errors, criteria),
     )
 
 
