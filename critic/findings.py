@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from critic.model import Finding, Span
 from critic.rule import Report, RuleMeta
@@ -52,6 +52,53 @@ def mask_line(text: str, number: int, spans: Sequence[Span]) -> str:
     return text
 
 
+def secret_spans_by_path(findings: Iterable[Finding]) -> dict[str, tuple[Span, ...]]:
+    """Every secret span any finding knows of, per file (suppressed or filtered findings too)."""
+    out: dict[str, set[Span]] = {}
+    for f in findings:
+        if f.secret_spans:
+            out.setdefault(f.path, set()).update(f.secret_spans)
+    return {path: tuple(sorted(spans, key=lambda s: (s.line, s.column, s.end_column))) for path, spans in out.items()}
+
+
+def mask_known_secrets(
+    findings: Sequence[Finding], spans: Mapping[str, tuple[Span, ...]], lines_of: Callable[[str], Sequence[str] | None]
+) -> list[Finding]:
+    """Mask, in every finding's snippet, the secrets other findings found on the same lines.
+
+    A project rule reporting line 1 of a module, or an engine reporting a line, knows nothing
+    of the secret SEC002 found there; without this its snippet would show the value.
+    """
+    out = []
+    for f in findings:
+        known = spans.get(f.path)
+        if not known or not f.snippet:
+            out.append(f)
+            continue
+        last = f.line + len(f.snippet.splitlines()) - 1
+        extra = [s for s in known if f.line <= s.line <= last and s not in f.secret_spans]
+        if not extra:
+            out.append(f)
+            continue
+        merged = _merge_spans(list(f.secret_spans) + extra)
+        lines = lines_of(f.path)
+        masked = snippet(lines, f.line, f.end_line, merged) if lines else ""
+        out.append(replace(f, snippet=masked, secret_spans=merged))
+    return out
+
+
+def _merge_spans(spans: Sequence[Span]) -> tuple[Span, ...]:
+    """Overlapping spans on a line joined, so masking one never shifts another."""
+    merged: list[Span] = []
+    for s in sorted(spans, key=lambda s: (s.line, s.column, s.end_column)):
+        if merged and merged[-1].line == s.line and s.column <= merged[-1].end_column:
+            last = merged[-1]
+            merged[-1] = Span(last.line, last.column, max(last.end_column, s.end_column))
+        else:
+            merged.append(s)
+    return tuple(merged)
+
+
 def mask_value(value: str) -> str:
     """A secret as reports may show it: never more than its first character and its length."""
     if len(value) <= 4:
@@ -69,10 +116,18 @@ def with_fingerprints(findings: Sequence[Finding]) -> list[Finding]:
     seen: dict[tuple[str, str, str], int] = {}
     out = []
     for f in ordered:
-        text = " ".join(f.snippet.split()) or f.message
-        key = (f.rule_id, f.path, text)
+        key = occurrence_key(f)
         index = seen.get(key, 0)
         seen[key] = index + 1
-        digest = hashlib.sha256("\x1f".join((f.rule_id, f.path, text, str(index))).encode("utf-8")).hexdigest()
-        out.append(replace(f, fingerprint=digest[:32]))
+        out.append(replace(f, fingerprint=fingerprint_of(key, index)))
     return out
+
+
+def occurrence_key(f: Finding) -> tuple[str, str, str]:
+    """What identical violations share: (rule, file, the offending text, whitespace-normalized)."""
+    return (f.rule_id, f.path, " ".join(f.snippet.split()) or f.message)
+
+
+def fingerprint_of(key: tuple[str, str, str], index: int) -> str:
+    """The fingerprint of the ``index``-th (0-based, in file order) finding with this key."""
+    return hashlib.sha256("\x1f".join((*key, str(index))).encode("utf-8")).hexdigest()[:32]

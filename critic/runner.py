@@ -5,7 +5,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from critic.analyze import analyze_file
 from critic.config import Config
@@ -19,17 +19,33 @@ _PARALLEL_MIN_FILES = 24
 _PARSED_KINDS = ("python", "dockerfile", "compose")
 
 
-def analyze_files(root: Path, files: Sequence[FileSummary], pack: RulePack, config: Config) -> list[FileResult]:
-    """The per-file pass, in worker processes when the tree is large enough to gain from it."""
+def analyze_files(
+    root: Path, files: Sequence[FileSummary], pack: RulePack, config: Config, progress: Callable[[str, int, int], None] | None = None
+) -> list[FileResult]:
+    """The per-file pass, in worker processes when the tree is large enough to gain from it.
+
+    ``progress("files", done, total)`` is called as each file's result comes in.
+    """
     todo = [f for f in files if f.kind in _PARSED_KINDS]
     jobs = config.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(todo) < _PARALLEL_MIN_FILES:
-        return [_safe_analyze(root, f, pack, config) for f in todo]
+        if progress is None:
+            return [_safe_analyze(root, f, pack, config) for f in todo]
+        out = []
+        for f in todo:
+            out.append(_safe_analyze(root, f, pack, config))
+            progress("files", len(out), len(todo))
+        return out
     # biggest files first, so that one large module does not finish last on its own
     todo.sort(key=lambda f: -_size(root / f.path))
     chunk = max(1, len(todo) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        results = list(pool.map(_safe_analyze, [root] * len(todo), todo, [pack] * len(todo), [config] * len(todo), chunksize=chunk))
+        mapped = pool.map(_safe_analyze, [root] * len(todo), todo, [pack] * len(todo), [config] * len(todo), chunksize=chunk)
+        results = []
+        for result in mapped:
+            results.append(result)
+            if progress is not None:
+                progress("files", len(results), len(todo))
     return results
 
 

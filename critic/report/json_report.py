@@ -5,6 +5,7 @@ import json
 
 from critic import __version__
 from critic.model import Finding, Report
+from critic.report import RenderOptions
 
 
 def finding_dict(f: Finding) -> dict:
@@ -57,14 +58,25 @@ def report_dict(report: Report) -> dict:
         "suppressed": report.suppressed,
     }
     if report.criteria:
+        # each criterion names its findings by fingerprint, and says where they are
+        located = {f.fingerprint: f"{f.path}:{f.line} {f.rule_id}" for f in report.findings}
         out["criteria"] = [
-            {"tier": c.tier, "criterion": c.text, "status": c.status, "rules": list(c.rules), "findings": list(c.findings), "note": c.note}
+            {
+                "tier": c.tier,
+                "criterion": c.text,
+                "status": c.status,
+                "rules": list(c.rules),
+                "findings": list(c.findings),
+                "locations": [located[fp] for fp in c.findings if fp in located],
+                "note": c.note,
+            }
             for c in report.criteria
         ]
+        out["criteria_counts"] = {s: sum(1 for c in report.criteria if c.status == s) for s in ("pass", "fail", "not_checkable")}
     for key, value in report.extra:
         out[key] = value
     return out
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions | None = None) -> str:
     return json.dumps(report_dict(report), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
