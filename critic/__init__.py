@@ -3,7 +3,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["critique", "Report", "Finding", "Config", "__version__"]
+__all__ = ["critique", "critique_task", "Report", "Finding", "Config", "__version__"]
 
 
 def __getattr__(name: str):
@@ -12,6 +12,10 @@ def __getattr__(name: str):
         from critic.api import critique
 
         return critique
+    if name == "critique_task":
+        from critic.task import critique_task
+
+        return critique_task
     if name in ("Report", "Finding"):
         from critic import model
 

@@ -6,7 +6,9 @@ the other rules' findings on that file are kept.
 """
 from __future__ import annotations
 
+import os
 import traceback
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Sequence
 
@@ -14,9 +16,11 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from critic.config import Config
+from critic.cstwalk import node_positions, walk_batched
+from critic.cstwalk import plans as cstwalk_plans
 from critic.findings import finding
 from critic.model import Fact, FileResult, FileSummary, ScanError, Span, Suppression
-from critic.parsers.text import decode
+from critic.parsers.text import decode, split_lines
 from critic.registry import RulePack
 from critic.rule import PythonFile, PythonVisitor, Report
 from critic.suppress import parse_suppressions, python_comments
@@ -24,11 +28,13 @@ from critic.suppress import parse_suppressions, python_comments
 PARSE_ERROR = "parse_error"
 
 
-def analyze_file(root: Path, summary: FileSummary, pack: RulePack, config: Config) -> FileResult:
-    try:
-        data = (root / summary.path).read_bytes()
-    except OSError as exc:
-        return _unparsed(summary, f"cannot read file: {exc.strerror or exc}")
+def analyze_file(root: Path, summary: FileSummary, pack: RulePack, config: Config, data: bytes | None = None) -> FileResult:
+    """One file's result; ``data``, when the caller already read the file (the cache did), is its bytes."""
+    if data is None:
+        try:
+            data = (root / summary.path).read_bytes()
+        except OSError as exc:
+            return _unparsed(summary, f"cannot read file: {exc.strerror or exc}")
     decoded = decode(data, python=summary.kind == "python", max_bytes=config.max_file_bytes)
     if decoded.text is None:
         return _unparsed(summary, decoded.problem)
@@ -73,24 +79,24 @@ def _python(summary: FileSummary, text: str, pack: RulePack, config: Config) -> 
     wrapper = MetadataWrapper(parsed.module, unsafe_skip_copy=True)
     errors: list[ScanError] = []
     try:
-        wrapper.visit_batched(visitors)
+        _traverse(wrapper, visitors)
+    except RecursionError as exc:  # before Exception, of which it is a subclass
+        return FileResult(summary.path, summary.kind, errors=(_crash(summary, "the traversal", exc),))
     except Exception:
         visitors, errors = _isolate(summary, wrapper, file, pack, config)
-    except RecursionError as exc:
-        return FileResult(summary.path, summary.kind, errors=(_crash(summary, "the traversal", exc),))
     reports: list[Report] = []
     facts: list[Fact] = []
     if any(v.pending or v.pending_facts for v in visitors):
         # facts stated at line 1 (no node) need no positions: resolve them only when used
         located = any(v.pending or any(node is not None for _, node, _ in v.pending_facts) for v in visitors)
-        positions = wrapper.resolve(PositionProvider) if located else None
+        positions = _positions(wrapper, visitors) if located else None
         for visitor in visitors:
             rule_id = getattr(visitor, "id", "")
             for own_id, node, message, fix, secrets, offset in visitor.pending:
                 reports.append(_python_report(own_id or rule_id, type(visitor), node, message, fix, secrets, positions, offset))
             for kind, node, data in visitor.pending_facts:
                 facts.append(_python_fact(summary.path, kind, node, data, positions))
-    lines = text.splitlines()
+    lines = split_lines(text)  # never str.splitlines(): see split_lines
     suppressions = parse_suppressions(summary.path, python_comments(text), len(lines))
     return _results(summary, pack, reports, lines, facts, suppressions, errors)
 
@@ -102,13 +108,41 @@ def _instantiate(cls: type[PythonVisitor], file: PythonFile, config: Config) -> 
     return visitor
 
 
+#: CRITIC_LIBCST_TRAVERSAL=1: libcst's own visit_batched and PositionProvider (slow; to compare)
+_LIBCST_TRAVERSAL = os.environ.get("CRITIC_LIBCST_TRAVERSAL", "") not in ("", "0")
+
+
+def _traverse(wrapper: MetadataWrapper, visitors: Sequence[PythonVisitor]) -> None:
+    """One batched pass of every visitor, read-only (critic.cstwalk; no node is rebuilt)."""
+    if _LIBCST_TRAVERSAL:
+        wrapper.visit_batched(visitors)
+        return
+    with ExitStack() as stack:
+        for visitor in visitors:  # metadata dependencies, for a rule that declares any
+            stack.enter_context(visitor.resolve(wrapper))
+        walk_batched(wrapper.module, visitors)
+
+
+def _positions(wrapper: MetadataWrapper, visitors: Sequence[PythonVisitor]):
+    """The PositionProvider range of every node reported, masked or stated as a fact, and no other."""
+    if _LIBCST_TRAVERSAL or cstwalk_plans() is None:  # a libcst critic does not know: its own way
+        return wrapper.resolve(PositionProvider)
+    nodes: list[cst.CSTNode] = []
+    for visitor in visitors:
+        for _, node, _, _, secrets, _ in visitor.pending:
+            nodes.append(node)
+            nodes.extend(secrets)
+        nodes.extend(node for _, node, _ in visitor.pending_facts if node is not None)
+    return node_positions(wrapper.module, nodes)
+
+
 def _isolate(summary, wrapper, file, pack, config) -> tuple[list[PythonVisitor], list[ScanError]]:
     """A visitor raised: run each alone, keep the ones that finish, report the others."""
     kept, errors = [], []
     for cls in pack.python(config):
         visitor = _instantiate(cls, file, config)
         try:
-            wrapper.visit_batched([visitor])
+            _traverse(wrapper, [visitor])
         except Exception as exc:
             errors.append(_crash(summary, f"rule {getattr(cls, 'id', '') or cls.__name__}", exc))
         else:
@@ -172,7 +206,7 @@ def _dockerfile(summary: FileSummary, text: str, pack: RulePack, config: Config)
     if not parsed.instructions:
         what = "has only comments" if parsed.comments or parsed.directives else "is empty"
         facts.append(Fact(PARSE_ERROR, summary.path, 1, (("column", 1), ("kind", "dockerfile"), ("message", f"Dockerfile {what}: no FROM, nothing to build"))))
-    lines = text.splitlines()
+    lines = split_lines(text)
     comment_lines = {c.line for c in parsed.comments}
     suppressions = parse_suppressions(
         summary.path, [(c.line, c.text, True) for c in parsed.comments], len(lines), comment_lines
@@ -206,7 +240,7 @@ def _compose(summary: FileSummary, text: str, pack: RulePack, config: Config) ->
     from critic.parsers.yaml_doc import load_yaml
 
     doc = load_yaml(text)
-    lines = text.splitlines()
+    lines = split_lines(text, yaml=True)
     facts: list[Fact] = []
     if doc.root is None:
         if doc.errors:

@@ -9,7 +9,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from critic.config import ENGINE_NAMES, Config, load_config
 from critic.discover import discover
@@ -21,6 +21,9 @@ from critic.rule import Report as RuleReport
 from critic.runner import analyze_files, run_project_rules
 from critic.suppress import apply_suppressions
 from critic.verdict import count_by_tier, decide, standards, summarize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from critic.cache import FileCache
 
 
 class UsageError(ValueError):
@@ -50,6 +53,7 @@ def critique(
     context: Mapping[str, object] | None = None,
     report_only: Sequence[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    cache: "bool | str | os.PathLike[str] | FileCache | None" = None,
 ) -> Report:
     """Critique the backend at ``paths`` and return the structured verdict.
 
@@ -57,7 +61,9 @@ def critique(
     ``task`` is a PLN critique task (its validation criteria decide tiers and criteria);
     ``report_only`` limits findings to these relative paths (pre-commit), while project-level
     rules still see the whole tree under ``root``; ``progress(stage, done, total)``, when given,
-    hears how the scan advances ("files", then "engines" while waiting for them).
+    hears how the scan advances ("files", then "engines" while waiting for them); ``cache``
+    (True for the default folder, a folder, or a critic.cache.FileCache; off by default here,
+    on by default in the CLI) reuses the per-file results of files unchanged since a past run.
     """
     targets = [Path(p) for p in paths] or [Path(".")]
     missing = [str(p) for p in targets if not (p.exists() or p.is_symlink())]
@@ -65,23 +71,31 @@ def critique(
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     root_path = Path(root).resolve() if root is not None else resolve_root(targets).resolve()
     config = config if config is not None else load_config(root_path)
-    pack = pack or default_pack()
     names = tuple(engines) if engines is not None else (config.engines if config.engines is not None else ENGINE_NAMES)
     unknown = [n for n in names if n not in ENGINE_NAMES]
     if unknown:
         raise UsageError(f"unknown engine(s): {', '.join(unknown)}; known: {', '.join(ENGINE_NAMES)}")
     context = dict(context or {})
     task_plan = None
-    if task is not None:
+    if task is not None:  # planned first: a task that cannot be used fails before anything runs
         from critic.task import plan_task
 
+        pack = pack or default_pack()
         task_plan = plan_task(task, pack)
         context.update(task_plan.context)
 
+    file_cache = _file_cache(cache)
+    if file_cache is not None:
+        inside = _relative_inside(Path(file_cache.directory), root_path)
+        if inside is not None:  # a cache folder chosen inside the tree is not scanned
+            config = replace(config, exclude=tuple(config.exclude) + (inside,))
     whole_tree = report_only is not None
     discovered = discover(root_path, None if whole_tree or targets == [root_path] else targets, config)
     files = discovered.files
     errors: list[ScanError] = [ScanError(path, why, "unreadable") for path, why in discovered.problems]
+    if report_only is None and not any(f.kind in ("python", "dockerfile", "compose") for f in files):
+        # an empty folder (or a wrong path) must not pass: nothing was checked
+        errors.append(ScanError(".", "nothing to check: no Python file, Dockerfile or compose file under the scanned path", "unreadable"))
 
     engine_future = None
     pool = None
@@ -90,9 +104,16 @@ def critique(
 
         engine_files = files if report_only is None else tuple(f for f in files if f.path in set(report_only))
         pool = ThreadPoolExecutor(max_workers=1)
-        engine_future = pool.submit(run_engines, root_path, engine_files, config, names)
+        if file_cache is not None:  # engines see only the files whose results are not cached
+            from critic.engine_cache import run_engines_cached
+
+            engine_future = pool.submit(run_engines_cached, root_path, engine_files, config, names, file_cache)
+        else:
+            engine_future = pool.submit(run_engines, root_path, engine_files, config, names)
     try:
-        results = analyze_files(root_path, files, pack, config, progress)
+        # the rule pack (libcst and every rule module) loads while the engines start up
+        pack = pack or default_pack()
+        results = analyze_files(root_path, files, pack, config, progress, file_cache)
         project_findings, project_errors = run_project_rules(root_path, files, results, pack, config, context)
         engine_findings: list[Finding] = []
         engine_runs: list[EngineRun] = []
@@ -152,11 +173,29 @@ def critique(
     )
 
 
-def _lines_of(root: Path, path: str) -> list[str] | None:
-    try:
-        return (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+def _file_cache(cache: "bool | str | os.PathLike[str] | FileCache | None") -> "FileCache | None":
+    """None/False: no cache; True: the default folder (CRITIC_CACHE_DIR, XDG); a path; a FileCache."""
+    if cache is None or cache is False:
         return None
+    from critic.cache import FileCache, default_cache_dir
+
+    if isinstance(cache, FileCache):
+        return cache
+    return FileCache(default_cache_dir() if cache is True else Path(cache))
+
+
+def _relative_inside(path: Path, root: Path) -> str | None:
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(root)
+    except ValueError:
+        return None
+    return rel.as_posix() if rel.parts else None
+
+
+def _lines_of(root: Path, path: str) -> list[str] | None:
+    from critic.parsers.text import read_lines  # numbered as the native pass numbered them
+
+    return read_lines(root / path)
 
 
 def scanned_kinds(files: Sequence[FileSummary]) -> dict[str, int]:

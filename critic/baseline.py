@@ -28,6 +28,8 @@ import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from critic.parsers.text import read_lines
 from typing import Iterable, Sequence
 
 from critic.findings import fingerprint_of, occurrence_key
@@ -221,10 +223,8 @@ class _LineCache:
 
     def lines(self, path: str) -> list[str] | None:
         if path not in self.files:
-            try:
-                self.files[path] = (self.root / path).read_text(encoding="utf-8", errors="replace").splitlines() if path not in ("", ".") else None
-            except OSError:
-                self.files[path] = None
+            # numbered as the native pass numbered them (never str.splitlines())
+            self.files[path] = read_lines(self.root / path) if path not in ("", ".") else None
         return self.files[path]
 
     def context(self, f: Finding) -> tuple[str, ...]:

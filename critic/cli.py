@@ -57,6 +57,11 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None, help="a critic.toml or pyproject.toml to use")
     parser.add_argument("--root", type=Path, default=None, help="the project root findings are relative to")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes for the native pass")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None, metavar="DIR",
+        help="where per-file results are cached (default: $CRITIC_CACHE_DIR, else $XDG_CACHE_HOME/critic or ~/.cache/critic)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,11 +141,18 @@ def _run(args: argparse.Namespace, *, progress: bool = False):
     if bar is not None:
         kwargs["progress"] = bar.update
     try:
-        report = critique(paths, config, engines=args.engines, root=root, report_only=report_only, **kwargs)
+        report = critique(paths, config, engines=args.engines, root=root, report_only=report_only, cache=_cache_arg(args), **kwargs)
     finally:
         if bar is not None:
             bar.close()
     return report, root
+
+
+def _cache_arg(args: argparse.Namespace) -> "Path | bool":
+    """--no-cache (or CRITIC_NO_CACHE=1): none; --cache-dir: that folder; else the default one."""
+    if getattr(args, "no_cache", False) or os.environ.get("CRITIC_NO_CACHE", "") not in ("", "0"):
+        return False
+    return args.cache_dir if getattr(args, "cache_dir", None) is not None else True
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -372,7 +384,7 @@ def _critique(args: argparse.Namespace) -> int:
                 spec = spec.relative_to(root)
             task = replace(task, spec=spec.as_posix())
         config = load_config(root, args.config).with_overrides(select=args.select, ignore=args.ignore, jobs=args.jobs)
-        report = critique(paths, config, task=task, engines=args.engines, root=root)
+        report = critique(paths, config, task=task, engines=args.engines, root=root, cache=_cache_arg(args))
     except (UsageError, ConfigError, TaskError) as exc:
         print(f"critic: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def discover(root: Path, targets: list[Path] | None, config: Config) -> Discover
         return ignores is not None and ignores.ignored(rel, is_dir)
 
     def visit_file(path: Path, rel: str) -> None:
+        if not _is_utf8(rel):
+            problems.append((_shown(rel), "name is not valid UTF-8; not checked (rename it)"))
+            return
         if path.is_symlink():
             try:
                 real = path.resolve(strict=True)
@@ -66,34 +70,53 @@ def discover(root: Path, targets: list[Path] | None, config: Config) -> Discover
             if not real.is_relative_to(root):
                 problems.append((rel, "symlink to a file outside the scanned root; not followed"))
                 return
+        try:
+            regular = stat.S_ISREG(path.stat().st_mode)
+        except OSError as exc:
+            problems.append((rel, f"cannot stat: {exc.strerror or exc}"))
+            return
+        if not regular:  # reading a named pipe would block for ever, a device never end
+            problems.append((rel, "not a regular file (a named pipe, socket or device); not read"))
+            return
         files[rel] = FileSummary(rel, classify(path.name))
 
-    def walk(directory: Path, rel_dir: str) -> None:
-        if ignores is not None:
-            ignores.load(directory, rel_dir)
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            problems.append((rel_dir or ".", f"cannot list directory: {exc.strerror}"))
-            return
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+    def walk(top: Path, top_rel: str) -> None:
+        # a stack, not recursion: a tree a thousand folders deep must not overflow Python's stack
+        pending = [(top, top_rel)]
+        while pending:
+            directory, rel_dir = pending.pop()
+            if ignores is not None:
+                ignores.load(directory, rel_dir)
             try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-                is_link = entry.is_symlink()
-            except OSError:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as exc:
+                problems.append((rel_dir or ".", f"cannot list directory: {exc.strerror}"))
                 continue
-            if excluded(rel, entry.name, is_dir):
-                continue
-            if is_link and not is_dir:
-                if Path(entry.path).is_dir():
-                    problems.append((rel, "symlinked directory; not followed"))
+            below: list[tuple[Path, str]] = []
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    is_link = entry.is_symlink()
+                except OSError:
                     continue
-                visit_file(Path(entry.path), rel)
-            elif is_dir:
-                walk(Path(entry.path), rel)
-            elif entry.is_file(follow_symlinks=False):
-                visit_file(Path(entry.path), rel)
+                if excluded(rel, entry.name, is_dir):
+                    continue
+                if is_dir and not _is_utf8(entry.name):  # its files could be named in no report
+                    problems.append((_shown(rel), "name is not valid UTF-8; not checked (rename it)"))
+                    continue
+                if is_link and not is_dir:
+                    if Path(entry.path).is_dir():
+                        problems.append((rel, "symlinked directory; not followed"))
+                        continue
+                    visit_file(Path(entry.path), rel)
+                elif is_dir:
+                    below.append((Path(entry.path), rel))
+                elif entry.is_file(follow_symlinks=False):
+                    visit_file(Path(entry.path), rel)
+                elif classify(entry.name) in ("python", "dockerfile", "compose"):  # a pipe named app.py
+                    problems.append((rel, "not a regular file (a named pipe, socket or device); not read"))
+            pending.extend(reversed(below))  # depth first, in name order
 
     for target in targets or [root]:
         target = Path(os.path.abspath(target))
@@ -110,6 +133,20 @@ def discover(root: Path, targets: list[Path] | None, config: Config) -> Discover
     return Discovered(root, tuple(files[k] for k in sorted(files)), tuple(sorted(problems)))
 
 
+def _is_utf8(name: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (os gives them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(rel: str) -> str:
+    """A name with undecodable bytes as printable text (\\xff), for the report only."""
+    return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+
+
 def _relative(path: Path, root: Path) -> str:
     rel = os.path.relpath(path, root)
     return "" if rel == "." else Path(rel).as_posix()
@@ -123,12 +160,18 @@ except (KeyError, LookupError, ValueError):  # pragma: no cover - depends on the
     _PATTERN_STYLE = "gitwildmatch"
 
 
+_GITIGNORE_LIMIT = 1024 * 1024
+
+
 class _GitIgnores:
     """The .gitignore files met on the way down, each applying to its own folder."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.specs: list[tuple[str, pathspec.PathSpec]] = []
+        #: folder -> its .gitignore: a path consults only its own folders' files (a monorepo
+        #: with a .gitignore per service would otherwise cost files x services checks)
+        self.by_base: dict[str, pathspec.PathSpec] = {}
         self.loaded: set[str] = set()
 
     def load(self, directory: Path, rel_dir: str) -> None:
@@ -137,15 +180,27 @@ class _GitIgnores:
         self.loaded.add(rel_dir)
         gitignore = directory / ".gitignore"
         try:
+            info = gitignore.stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > _GITIGNORE_LIMIT:  # a pipe would block for ever
+                return
             lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
-        self.specs.append((rel_dir, pathspec.PathSpec.from_lines(_PATTERN_STYLE, lines)))
+        spec = pathspec.PathSpec.from_lines(_PATTERN_STYLE, lines)
+        self.specs.append((rel_dir, spec))
+        self.by_base[rel_dir] = spec
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
+        if not self.by_base:
+            return False
         result = False
-        for base, spec in self.specs:
-            if base and not rel.startswith(base + "/"):
+        # the .gitignore of each folder above ``rel``, from the root down (the order they were
+        # loaded in, walking down): a deeper one overrides a shallower one
+        parts = rel.split("/")
+        bases = [""] + ["/".join(parts[: i + 1]) for i in range(len(parts) - 1)]
+        for base in bases:
+            spec = self.by_base.get(base)
+            if spec is None:
                 continue
             sub = rel[len(base) + 1 :] if base else rel
             if is_dir:

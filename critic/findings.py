@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -10,6 +11,9 @@ from critic.rule import Report, RuleMeta
 
 MASK = "****"
 _SNIPPET_LINES = 3
+#: A snippet line is cut here (after masking): a minified or generated one-line file must not
+#: put megabytes into every report.
+SNIPPET_WIDTH = 400
 
 
 def finding(rule: type[RuleMeta], report: Report, path: str, lines: Sequence[str] | None) -> Finding:
@@ -29,19 +33,63 @@ def finding(rule: type[RuleMeta], report: Report, path: str, lines: Sequence[str
         sources=rule.sources,
         cwe=rule.cwe,
         owasp=rule.owasp,
-        snippet=snippet(lines, report.line, report.end_line, report.secret_spans) if lines else "",
+        snippet=snippet(lines, report.line, report.end_line, report.secret_spans, path=report.path or path) if lines else "",
         secret_spans=report.secret_spans,
         evidence=(),
     )
 
 
-def snippet(lines: Sequence[str], line: int, end_line: int, spans: Sequence[Span] = ()) -> str:
-    """The source lines of a finding (at most three), with secret spans masked."""
+def snippet(lines: Sequence[str], line: int, end_line: int, spans: Sequence[Span] = (), *, path: str = "") -> str:
+    """The source lines of a finding (at most three), with secret spans masked, then anything
+    else that looks like a secret redacted (``redact``; ``path`` tells code from config)."""
     out = []
+    code = path.endswith(".py")
     for number in range(line, min(end_line, line + _SNIPPET_LINES - 1) + 1):
         if 1 <= number <= len(lines):
-            out.append(mask_line(lines[number - 1], number, spans))
+            text = redact(mask_line(lines[number - 1], number, spans), code=code)
+            out.append(text if len(text) <= SNIPPET_WIDTH else text[:SNIPPET_WIDTH] + " ...")
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- redaction
+# The rules mask the secrets they find (secret spans). Redaction is the net under them: a
+# snippet shows whole lines, and a line may hold a secret no rule recognised (a compose
+# `environment:` written as one string, a token in a log message, a key in a URL).
+_SECRET_WORD = (
+    r"(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
+    r"|auth(?:orization)?|credentials?|signing[_-]?key|encryption[_-]?key|client[_-]?secret)"
+)
+#: a secret-like name, `=` or `:`, then a quoted literal: SECRET_KEY = "...", "password": "..."
+_KEYED_QUOTED = re.compile(rf"""(?i)(\b[\w.-]*{_SECRET_WORD}[\w.-]*["']?\s*[:=]\s*[rbuRBU]?)(["'])((?:\\.|(?!\2).){{4,}}?)\2""")
+#: outside Python, an unquoted value too: POSTGRES_PASSWORD=..., API_KEY: ... (not ${VAR}, not a path)
+_KEYED_BARE = re.compile(rf"""(?i)(?<![{{$])(\b[\w.-]*{_SECRET_WORD}[\w.-]*\s*[:=]\s*)(?![\s$"'{{\[(/|>&*!?:=+-])([^\s"'#,;]{{4,}})""")
+#: credentials in a URL: scheme://user:PASSWORD@host
+_URL_PASSWORD = re.compile(r"""(\b[a-zA-Z][\w+.-]*://[^\s:/@"']*:)(?!\$\{)([^\s@/"']{3,})(@)""")
+#: well-known token shapes, anywhere on the line
+_TOKENS = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"
+    r"|sk-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{30,}"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
+    r"|(?<=Bearer )[A-Za-z0-9._~+/-]{12,}=*"
+)
+
+_SECRET_WORD_ANYWHERE = re.compile(_SECRET_WORD, re.IGNORECASE)
+#: a quoted literal that could be a credential: 8+ characters, no space, letters and digits
+_TOKEN_LIKE_LITERAL = re.compile(r"""(["'])((?=[^"'\s]*[A-Za-z])(?=[^"'\s]*\d)[^"'\s]{8,})\1""")
+
+
+def redact(text: str, *, code: bool = False) -> str:
+    """``text`` with secret-looking values replaced by the mask: quoted literals given to a
+    secret-like name, (outside Python code) bare values too, URL passwords, known token shapes,
+    and on a line that names a secret (`log.debug("api_key=%s", "...")`) token-like literals."""
+    text = _TOKENS.sub(MASK, text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = _KEYED_QUOTED.sub(lambda m: m.group(1) + m.group(2) + MASK + m.group(2), text)
+    if _SECRET_WORD_ANYWHERE.search(text):
+        text = _TOKEN_LIKE_LITERAL.sub(lambda m: m.group(1) + MASK + m.group(1), text)
+    if not code:
+        text = _KEYED_BARE.sub(lambda m: m.group(1) + (m.group(2) if m.group(2) == MASK else MASK), text)
+    return text
 
 
 def mask_line(text: str, number: int, spans: Sequence[Span]) -> str:
@@ -82,7 +130,7 @@ def mask_known_secrets(
             continue
         merged = _merge_spans(list(f.secret_spans) + extra)
         lines = lines_of(f.path)
-        masked = snippet(lines, f.line, f.end_line, merged) if lines else ""
+        masked = snippet(lines, f.line, f.end_line, merged, path=f.path) if lines else ""
         out.append(replace(f, snippet=masked, secret_spans=merged))
     return out
 

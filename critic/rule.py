@@ -165,7 +165,7 @@ class PythonFile:
             or "test" in self.parts[:-1]
             or name.startswith("test_")
             or name.endswith("_test.py")
-            or name == "conftest.py"
+            or name in ("conftest.py", "tests.py")  # tests.py: Django's per-app test module
         )
 
 

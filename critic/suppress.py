@@ -12,6 +12,7 @@ import tokenize
 from typing import Callable, Iterable
 
 from critic.model import Finding, Suppression
+from critic.parsers.text import split_lines
 from critic.rule import Invalid, RuleMeta, Valid
 
 _PATTERN = re.compile(r"critic:\s*ignore\[(?P<ids>[^\]]*)\](?P<reason>.*)$")
@@ -81,7 +82,7 @@ def python_comments(text: str) -> list[tuple[int, str, bool]]:
     if "critic:" not in text:
         return []
     out: list[tuple[int, str, bool]] = []
-    lines = text.splitlines()
+    lines = split_lines(text)  # as tokenize numbers them (not splitlines: \f, U+2028...)
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type == tokenize.COMMENT:

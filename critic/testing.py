@@ -39,7 +39,7 @@ def example_findings(rule: type[RuleMeta], example: Valid | Invalid, pack: RuleP
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        report = critique([root], config, engines=(), pack=pack)
+        report = critique([root], config, engines=(), pack=pack, context=example.context)
     return [f for f in report.findings if f.rule_id == rule.id]
 
 

@@ -53,12 +53,26 @@ def standards(findings: Sequence[Finding], checked_families: Sequence[str]) -> t
     return tuple(out)
 
 
-def summarize(verdict: str, findings: Sequence[Finding], engines: Sequence[EngineRun], errors: Sequence[ScanError]) -> str:
-    """What an agent should do next: the verdict, then the most important fixes with their place."""
+def summarize(
+    verdict: str,
+    findings: Sequence[Finding],
+    engines: Sequence[EngineRun],
+    errors: Sequence[ScanError],
+    criteria: Sequence[CriterionResult] = (),
+) -> str:
+    """What an agent should do next: the verdict, then the most important fixes with their place.
+
+    With a task's criteria: their tally, the fixes behind failed criteria first within a tier,
+    each failed criterion with where it failed, and the criteria only a run can verify.
+    """
     counts = dict(count_by_tier(findings))
     head = f"{verdict.upper()}: {counts['critical']} critical, {counts['expected']} expected, {counts['nice_to_have']} nice-to-have finding(s)."
     lines = [head]
-    ranked = sorted(findings, key=lambda f: (TIER_RANK.get(f.tier, 9), f.path, f.line, f.rule_id))
+    behind = {fp for c in criteria for fp in c.findings}
+    if criteria:
+        tally = {status: sum(1 for c in criteria if c.status == status) for status in ("fail", "pass", "not_checkable")}
+        lines.append(f"Criteria: {tally['fail']} fail, {tally['pass']} pass, {tally['not_checkable']} not checkable statically.")
+    ranked = sorted(findings, key=lambda f: (TIER_RANK.get(f.tier, 9), f.fingerprint not in behind, f.path, f.line, f.rule_id))
     for f in ranked[:_SUMMARY_ITEMS]:
         lines.append(f"- [{f.tier}] {f.path}:{f.line} {f.rule_id} {f.message}. Fix: {f.fix}")
     if len(ranked) > _SUMMARY_ITEMS:
@@ -68,4 +82,14 @@ def summarize(verdict: str, findings: Sequence[Finding], engines: Sequence[Engin
             lines.append(f"- engine {engine.name} {engine.status}: {engine.reason}")
     for error in errors[:_SUMMARY_ITEMS]:
         lines.append(f"- not checked: {error.path}: {error.message}")
+    by_fingerprint = {f.fingerprint: f for f in findings}
+    failed = sorted((c for c in criteria if c.status == "fail"), key=lambda c: TIER_RANK.get(c.tier, 9))
+    for c in failed:
+        first = next((by_fingerprint[fp] for fp in c.findings if fp in by_fingerprint), None)
+        where = f"{first.rule_id} at {first.path}:{first.line}" if first else ", ".join(c.rules)
+        more = f" (+{len(c.findings) - 1} more)" if len(c.findings) > 1 else ""
+        lines.append(f"- criterion failed [{c.tier}] {c.text!r}: {where}{more}")
+    unknown = [c.text for c in criteria if c.status == "not_checkable"]
+    if unknown:
+        lines.append("- verify by running (not statically checkable): " + "; ".join(repr(t) for t in unknown))
     return "\n".join(lines)

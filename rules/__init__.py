@@ -61,7 +61,7 @@ from critic.rules.python.insecure_jwt import InsecureJwt
 from critic.rules.python.debug_mode_enabled import DebugModeEnabled
 
 #: Bumped whenever a rule changes what it reports; part of the cache key.
-VERSION = "0.1.0"
+VERSION = "0.1.1"
 
 RULES: tuple[type[RuleMeta], ...] = (
     UnparsableFile,

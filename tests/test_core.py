@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import libcst as cst
 import pytest
 
@@ -12,6 +13,7 @@ from critic.cli import main
 from critic.config import Config, ConfigError, config_from_mapping, load_config
 from critic.registry import RulePack
 from critic.rule import DockerfileRule, Invalid, PythonRule, Valid
+from critic.task import verdict_schema
 
 
 class PrintCall(PythonRule):
@@ -178,4 +180,4 @@ def test_same_input_same_bytes(tmp_path, capsys):
     assert main(["check", str(tmp_path), "--format", "json", "--engines", "none"]) in (0, 1)
     assert capsys.readouterr().out == first
     assert str(tmp_path) not in first
-    json.loads(first)
+    jsonschema.validate(json.loads(first), verdict_schema())

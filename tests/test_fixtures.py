@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from critic.api import critique
+from critic.task import load_task
 from critic.testing import read_annotations
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -42,7 +43,10 @@ def reports():
 
 def _report(root: Path, cache: dict):
     if root not in cache:
-        cache[root] = critique([root], engines=())
+        # a fixture may carry the critique task it is judged for (its hand-off, spec, include_docker)
+        task_file = root / "critic-task.json"
+        task = load_task(task_file) if task_file.is_file() else None
+        cache[root] = critique([root], engines=(), task=task)
     return cache[root]
 
 

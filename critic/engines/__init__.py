@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Sequence
@@ -22,6 +23,7 @@ from critic.engines.common import EngineFailure, EngineResult, quoted_literals
 from critic.engines.process import find_binary
 from critic.findings import snippet as make_snippet
 from critic.model import EngineRun, Evidence, FileSummary, Finding, Span
+from critic.parsers.text import decode, read_lines
 
 #: Seconds a ``--version`` probe may take, at most (and never more than the engine's timeout).
 _VERSION_TIMEOUT = 15.0
@@ -49,7 +51,7 @@ def run_engines(root: Path, files: Sequence[FileSummary], config: Config, names:
 def run_engine(adapter: ModuleType, root: Path, files: Sequence[FileSummary], config: Config) -> tuple[list[EngineResult], EngineRun]:
     """One engine, start to finish; every way it can go wrong becomes the run's status."""
     name = adapter.NAME
-    paths = [f.path for f in files if f.kind in adapter.KINDS]
+    paths = [f.path for f in files if f.kind in adapter.KINDS and engine_can_take(root, f, config.max_file_bytes)]
     started = time.monotonic()
 
     def outcome(status: str, version: str | None, reason: str = "", results: Sequence[EngineResult] = ()) -> tuple[list[EngineResult], EngineRun]:
@@ -87,6 +89,51 @@ def run_engine(adapter: ModuleType, root: Path, files: Sequence[FileSummary], co
         return outcome("failed", version, f"critic could not read {name}'s report: {type(exc).__name__}: {exc}")
     wanted = set(paths)
     return outcome("ok", version, "", [r for r in found if r.path in wanted])
+
+
+def engine_can_take(root: Path, summary: FileSummary, max_bytes: int) -> bool:
+    """False for a file the native pass reports as unparsable (PRJ003) in a way that would take
+    an engine down for every other file too: over the size limit, binary or undecodable, or
+    nested deeper than parsers survive (2,000 brackets overflow ruff's stack and it aborts;
+    bandit fails its whole run on one file it cannot walk). The engines check the rest."""
+    full = root / summary.path
+    try:
+        info = full.stat()
+    except OSError:
+        return True  # let the engine say what is wrong with it
+    return _can_take(str(full), info.st_size, info.st_mtime_ns, summary.kind == "python", max_bytes)
+
+
+@lru_cache(maxsize=8192)  # one answer per file version, however many engines ask
+def _can_take(path: str, size: int, mtime_ns: int, python: bool, max_bytes: int) -> bool:
+    if size > max_bytes:
+        return False
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return True
+    decoded = decode(data, python=python, max_bytes=max_bytes)
+    if decoded.text is None:
+        return False
+    if python:
+        import ast
+        import warnings
+
+        from critic.parsers.python import MAX_NESTING, nesting
+
+        if nesting(decoded.text, MAX_NESTING)[0] > MAX_NESTING:
+            return False
+        # a file CPython cannot parse is PRJ003 natively, and the engines drop their own syntax
+        # errors; bandit needs minutes for some (a long line of unclosed strings), then fails
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(decoded.text)
+        except SyntaxError:
+            return False
+        except (RecursionError, MemoryError, ValueError):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- folding
@@ -131,7 +178,7 @@ def to_finding(result: EngineResult, evidence: tuple[Evidence, ...], lines: list
         cwe=result.cwe,
         owasp=result.owasp,
         # from the file itself, never the engine's own excerpt (bandit's `code` holds secrets)
-        snippet=make_snippet(lines, result.line, result.end_line, spans) if lines else "",
+        snippet=make_snippet(lines, result.line, result.end_line, spans, path=result.path) if lines else "",
         secret_spans=spans,
     )
 
@@ -155,6 +202,6 @@ def _secret_spans(lines: list[str], line: int, end_line: int) -> tuple[Span, ...
 
 def _read_lines(root: Path, path: str) -> list[str] | None:
     try:
-        return (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+        return read_lines(root / path)  # numbered as the engines and the native pass number them
     except OSError:
         return None

@@ -54,8 +54,16 @@ def find_binary(name: str) -> str | None:
     return shutil.which(name)
 
 
+#: Variables that would make a Python engine (bandit, semgrep) import modules from the scanned
+#: tree: with PYTHONPATH=. (a common habit) a project's own `secrets.py` or `logging.py` would
+#: shadow the engine's imports and run. Engines get their interpreter's own paths only.
+_PYTHON_SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONUSERBASE", "PYTHONEXECUTABLE")
+_PYTHON_SAFE = {"PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES) and k not in _PYTHON_SCRUBBED}
+    env.update(_PYTHON_SAFE)
     env.update(extra or {})
     return env
 

@@ -38,6 +38,7 @@ from critic.engines.common import (
     scrub,
 )
 from critic.engines.process import batches, clean_env, run, tail, version_of
+from critic.parsers.text import read_lines
 
 NAME = "ruff"
 BINARY = "ruff"
@@ -137,7 +138,7 @@ def _literal_is_non_secret(root: Path, path: str, line: int, column: int, cache:
     drop `token_type = "bearer"`."""
     if path not in cache:
         try:
-            cache[path] = (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+            cache[path] = read_lines(root / path) or []
         except OSError:
             cache[path] = []
     lines = cache[path]

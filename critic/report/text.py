@@ -33,6 +33,7 @@ class _Painter:
 def render(report: Report, options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
     paint = _Painter(options.color)
+    report = printable(report)
     out: list[str] = []
     if not options.quiet:
         if options.statistics:
@@ -46,6 +47,33 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     out += problems(report, paint)
     out.append(verdict_line(report, paint))
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- hostile text
+#: Characters a terminal or a CI log would act on (C0 and C1 controls but tab and newline, DEL,
+#: line and paragraph separators, bidirectional overrides), each shown as one visible character
+#: so that columns and carets stay put: a scanned file must not be able to move the cursor,
+#: recolour, retitle the terminal, or print a fake verdict line through a path or a snippet.
+_UNPRINTABLE = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
+_UNPRINTABLE.update({0x7F: 0x2421, 0x0A: 0x2424})  # a newline inside a path or message: one line
+_UNPRINTABLE.update({c: 0xFFFD for c in [*range(0x80, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]})
+_UNPRINTABLE_LINES = {k: v for k, v in _UNPRINTABLE.items() if k != 0x0A}  # a snippet keeps its lines
+
+
+def printable(report: Report) -> Report:
+    """The report with every text that comes from the scanned tree made safe to print."""
+    from dataclasses import replace
+
+    def clean(text: str) -> str:
+        return text.translate(_UNPRINTABLE)
+
+    findings = tuple(
+        replace(f, path=clean(f.path), message=clean(f.message), fix=clean(f.fix), snippet=f.snippet.translate(_UNPRINTABLE_LINES))
+        for f in report.findings
+    )
+    errors = tuple(replace(e, path=clean(e.path), message=clean(e.message)) for e in report.errors)
+    engines = tuple(replace(e, reason=clean(e.reason)) for e in report.engines)
+    return replace(report, findings=findings, errors=errors, engines=engines)
 
 
 # --------------------------------------------------------------------------- findings

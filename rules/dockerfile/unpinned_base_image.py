@@ -70,12 +70,13 @@ class UnpinnedBaseImage(DockerfileRule):
             self.args = global_args(self.dockerfile)
         stage = self.dockerfile.stages[instruction.stage]
         image = substitute(stage.image, self.args)
-        earlier = set(self.stage_names)
+        # a stage may only build on the stages before it, never on itself: look before adding
+        from_earlier_stage = image is not None and image.lower() in self.stage_names
         if stage.name:
             self.stage_names.add(stage.name.lower())
         if image is None or not image.strip():
             return
-        if image.lower() in earlier or image.lower() == "scratch":
+        if from_earlier_stage or image.lower() == "scratch":
             return
         ref = parse_image(image)
         if ref.digest:

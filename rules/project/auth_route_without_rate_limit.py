@@ -99,6 +99,7 @@ class AuthRouteWithoutRateLimit(ProjectRule):
                 route.file,
                 route.line,
                 f"Authentication endpoint {','.join(route.methods)} {shown} has no rate limit",
+                _FLASK_FIX if route.framework == "flask" else _FASTAPI_FIX,
                 column=route.column,
             )
 
@@ -115,3 +116,13 @@ class AuthRouteWithoutRateLimit(ProjectRule):
             if library == "flask_limiter" or (library == "slowapi" and slowapi_middleware):
                 return True
         return any(app.get("dependencies_rate_limited") for app in self.project.facts_of("app"))
+
+
+_FLASK_FIX = (
+    'Throttle it with flask-limiter: `limiter = Limiter(get_remote_address)` initialised on the app, '
+    'and `@limiter.limit("5 per minute")` on the view.'
+)
+_FASTAPI_FIX = (
+    'Throttle it: slowapi `@limiter.limit("5/minute")` on the route (with a `request: Request` parameter), '
+    'or fastapi-limiter `dependencies=[Depends(RateLimiter(times=5, seconds=60))]`.'
+)

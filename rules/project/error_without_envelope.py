@@ -122,9 +122,13 @@ class ErrorWithoutEnvelope(ProjectRule):
                     f"abort({status if status is not None else '...'}) renders Flask's default error page: no error handler builds the envelope",
                     'Register `@app.errorhandler(HTTPException)` returning `jsonify({"error": {...}}), exc.code`, or return the envelope directly.',
                 )
+        # what FastAPI apps need is the same for every app: work it out once, not per app
+        fastapi_missing: list[str] | None = None
         for app in self.project.facts_of("app"):
             if app.get("framework") == "fastapi":
-                self._fastapi_app(app, handlers)
+                if fastapi_missing is None:
+                    fastapi_missing = self._fastapi_missing(handlers)
+                self._report_fastapi_app(app, fastapi_missing)
             elif app.get("framework") == "flask" and not flask_handlers:
                 self.report_fact(
                     app,
@@ -132,19 +136,24 @@ class ErrorWithoutEnvelope(ProjectRule):
                     'Register `@app.errorhandler(HTTPException)` (and `Exception`) returning `jsonify({"error": {...}}), code`.',
                 )
 
-    def _fastapi_app(self, app: Fact, handlers: tuple[Fact, ...]) -> None:
-        routes = [r for r in self.project.facts_of("route") if r.get("framework") == "fastapi"]
+    def _fastapi_missing(self, handlers: tuple[Fact, ...]) -> list[str]:
+        """The exceptions FastAPI apps raise here and no registered handler shapes."""
         raises = bool(self.project.facts_of("http_exception"))
-        validates = any(r.get("params") for r in routes)
+        validates = any(r.get("params") for r in self.project.facts_of("route") if r.get("framework") == "fastapi")
         if not (raises or validates):
-            return
+            return []
         # a handler of the wrong shape is reported at its response instead, so any counts here
         registered = {str(h.get("exception")) for h in handlers if h.get("framework") == "fastapi"}
         missing = []
         if not registered.intersection(_FASTAPI_HTTP):
             missing.append("HTTPException")
-        if not registered.intersection(_FASTAPI_VALIDATION) and app.get("cls") != "Starlette":
+        if not registered.intersection(_FASTAPI_VALIDATION):
             missing.append("RequestValidationError")
+        return missing
+
+    def _report_fastapi_app(self, app: Fact, missing: list[str]) -> None:
+        if app.get("cls") == "Starlette":  # Starlette apps have no request validation
+            missing = [m for m in missing if m != "RequestValidationError"]
         if missing:
             self.report_fact(
                 app,

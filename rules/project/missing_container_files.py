@@ -79,7 +79,16 @@ class MissingContainerFiles(ProjectRule):
         if where is None:
             return
         message = "The project has no " + (" and no ".join(missing) if len(missing) < 3 else f"{missing[0]}, no {missing[1]} and no {missing[2]}")
-        self.report(where, 1, message)
+        fixes = [_FIXES[m] for m in missing]
+        fix = "Add " + ("; add ".join(fixes)) + "."
+        self.report(where, 1, message, fix)
+
+
+_FIXES = {
+    "Dockerfile": "a multi-stage `Dockerfile` for the service (slim base, dependencies installed before `COPY . .`, a non-root `USER`, a `HEALTHCHECK`)",
+    "compose file": "a `docker-compose.yml` that builds the service and runs its dependencies (database, cache) with healthchecks, named volumes and a custom network",
+    ".dockerignore": "a `.dockerignore` beside the Dockerfile excluding `.git`, `.env` and caches (`__pycache__`, `node_modules`)",
+}
 
 
 def _false(value: object) -> bool:

@@ -152,6 +152,13 @@ class _Resolver:
                 if owner is not None:
                     self.hooks[owner[1]] = True
         self._mounts: dict[str, list[_Mount]] = {}
+        #: sub-applications mounted into another app (``app.mount("/api/v1", api)``): app key -> mount facts
+        self.app_mounts: dict[str, list[Fact]] = {}
+        for fact in project.facts_of("mount"):
+            target = self._app(str(fact.get("target") or ""))
+            owner = self._app(str(fact.get("owner_target") or ""))
+            if target is not None and owner is not None and owner != target:
+                self.app_mounts.setdefault(target, []).append(fact)
         #: type aliases that carry an auth dependency, by name (``CurrentUser``)
         self.auth_aliases = {str(f.get("name")) for f in project.facts_of("auth_alias")}
 
@@ -221,7 +228,13 @@ class _Resolver:
         if app_key is None:
             return _Mount((), False, False, True)
         fact = self.apps.exact[app_key]
-        return _Mount((), bool(fact.get("dependencies_auth")) or self.hooks.get(app_key, False), bool(fact.get("dependencies_rate_limited")), True)
+        auth = bool(fact.get("dependencies_auth")) or self.hooks.get(app_key, False)
+        limited = bool(fact.get("dependencies_rate_limited"))
+        mounted = self.app_mounts.get(app_key)
+        if mounted:
+            # a sub-application: its routes answer under the prefix it is mounted at (first mount wins)
+            return _Mount((self._prefix(mounted[0], "fastapi"),), auth, limited, True)
+        return _Mount((), auth, limited, True)
 
     def mounts(self, key: str, visiting: frozenset[str] = frozenset()) -> list[_Mount]:
         """Where a router is mounted: one entry per include chain up to an app."""

@@ -8,14 +8,35 @@ from critic.rules.project.routes import ResolvedRoute, resolve_routes
 from critic.rules.python.web import MUTATING, is_health_path
 
 #: Routes that must stay reachable without a session: the ways to obtain one, and probes.
-_EXEMPT = re.compile(r"login|logon|logout|signin|signout|signup|register|token|refresh|password|passwd|forgot", re.IGNORECASE)
+_EXEMPT = re.compile(r"login|logon|logout|signin|signout|signup|register|token|refresh|password|passwd|forgot|webhook", re.IGNORECASE)
 #: Middleware that authenticates every request (Starlette's AuthenticationMiddleware, a JWT middleware...).
 _AUTH_MIDDLEWARE = re.compile(r"auth|jwt|token|login|api_?key", re.IGNORECASE)
 
 
+#: Authentication namespaces: creating an account there is signing up (`POST /auth/accounts`).
+_AUTH_SEGMENTS = frozenset({"auth", "oauth", "oauth2", "identity", "authentication"})
+_SIGNUP_TARGETS = frozenset({"account", "accounts", "user", "users"})
+
+
+_FLASK_FIX = (
+    "Require the authenticated user: decorate the view with the app's auth decorator (`@login_required`, "
+    "`@jwt_required()`), or guard its blueprint with a `@bp.before_request` hook that checks it."
+)
+
+
 def is_exempt(route: ResolvedRoute) -> bool:
-    words = re.sub(r"[-_]", "", " ".join(x for x in (route.path or route.route_path or "", route.function or "") if x))
-    return bool(_EXEMPT.search(words)) or is_health_path(route.path or route.route_path or "")
+    path = route.path or route.route_path or ""
+    words = re.sub(r"[-_]", "", " ".join(x for x in (path, route.function or "") if x))
+    if _EXEMPT.search(words) or is_health_path(path):
+        return True
+    segments = [s.lower() for s in path.split("/") if s and not s.startswith(("{", "<"))]
+    return (
+        "POST" in route.methods
+        and bool(segments)
+        and segments[-1] in _SIGNUP_TARGETS
+        and bool(_AUTH_SEGMENTS.intersection(segments[:-1]))
+        and not path.rstrip("/").endswith(("}", ">"))
+    )
 
 
 class UnauthenticatedStateChange(ProjectRule):
@@ -26,7 +47,10 @@ class UnauthenticatedStateChange(ProjectRule):
     `jwt_required`, or a Flask `before_request` auth hook), reports POST/PUT/PATCH/DELETE
     routes that require none of it: not on the route, not through a router-level or
     include-level `dependencies=[...]`, not app-wide. Login, logout, registration, token,
-    refresh, password-reset and health routes are exempt. An app with no auth at all is not
+    refresh, password-reset and health routes are exempt (creating an account under an auth
+    namespace, `POST /auth/accounts`, is registration), and so are webhooks (`/webhooks/...`,
+    a `*_webhook` handler): a provider calling back authenticates with a signature, never
+    with a user's session. An app with no auth at all is not
     judged here (the whole API may be public by design), nor one that authenticates every
     request in a middleware (`AuthenticationMiddleware`, a JWT middleware).
 
@@ -64,6 +88,19 @@ class UnauthenticatedStateChange(ProjectRule):
             'from fastapi import APIRouter, Depends\nfrom app.deps import get_current_user\n\nrouter = APIRouter()\n\n'
             '@router.post("/auth/login")\ndef login():\n    return {}\n\n'
             '@router.get("/me")\ndef me(user=Depends(get_current_user)):\n    return user\n', path="app/main.py"
+        ),
+        # a provider's callback carries a signature, not a user session
+        Valid(
+            'from fastapi import APIRouter, Depends, Header, Request\nfrom app.deps import get_current_user\n\nrouter = APIRouter()\n\n'
+            '@router.get("/me")\ndef me(user=Depends(get_current_user)):\n    return user\n\n'
+            '@router.post("/webhooks/billing")\nasync def billing_webhook(request: Request, x_signature: str = Header(...)):\n'
+            '    verify(await request.body(), x_signature)\n    return {}\n', path="app/main.py"
+        ),
+        # sign-up under the auth namespace
+        Valid(
+            'from fastapi import APIRouter, Depends\nfrom app.deps import get_current_user\n\nrouter = APIRouter(prefix="/auth")\n\n'
+            '@router.get("/me")\ndef me(user=Depends(get_current_user)):\n    return user\n\n'
+            '@router.post("/accounts", status_code=201)\ndef create_account(payload: Credentials):\n    return {}\n', path="app/main.py"
         ),
         Valid('from fastapi import APIRouter\n\nrouter = APIRouter()\n\n@router.post("/contact", status_code=201)\ndef contact():\n    return {}\n', path="app/main.py"),
         Valid(
@@ -108,6 +145,7 @@ class UnauthenticatedStateChange(ProjectRule):
                 route.file,
                 route.line,
                 f"{','.join(m for m in route.methods if m in MUTATING)} {shown} changes state without requiring authentication",
+                _FLASK_FIX if route.framework == "flask" else None,
                 column=route.column,
             )
 

@@ -12,7 +12,8 @@ class UnversionedRoute(ProjectRule):
     """
     ## What it does
     Checks that every route, with the prefixes of its `APIRouter(prefix=...)`, every
-    `include_router(prefix=...)` and Flask blueprint `url_prefix` joined in, lives under a
+    `include_router(prefix=...)`, a sub-application's `app.mount("/api/v1", api)` and Flask
+    blueprint `url_prefix` joined in, lives under a
     version segment (`/v1`, `/api/v1`, `/api/v2.1`). Health, readiness, metrics and
     documentation routes (`/health`, `/healthz`, `/ready`, `/live`, `/ping`, `/metrics`,
     `/docs`, `/redoc`, `/openapi.json`) and the bare root `/` are exempt. Routes on a router
@@ -54,6 +55,12 @@ class UnversionedRoute(ProjectRule):
             "app/core/config.py": 'class Settings:\n    API_V1_STR: str = "/api/v1"\n\nsettings = Settings()\n',
             "app/api/__init__.py": 'from fastapi import APIRouter\n\napi_router = APIRouter()\n\n@api_router.get("/items")\ndef list_items(limit: int = 10):\n    return []\n',
         }),
+        # a versioned sub-application mounted into the root app
+        Valid(files={
+            "app/main.py": 'from fastapi import FastAPI\nfrom app.api import users\n\napi = FastAPI()\napi.include_router(users.router)\n\n'
+            'app = FastAPI()\napp.mount("/api/v1", api)\n',
+            "app/api/users.py": 'from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/users")\n\n@router.get("/{user_id}")\ndef read_user(user_id: int):\n    return {}\n',
+        }),
     )
     INVALID = (
         Invalid(
@@ -84,5 +91,27 @@ class UnversionedRoute(ProjectRule):
                 route.file,
                 route.line,
                 f"Route {methods} {route.path} is not under a version prefix",
+                _fix(route),
                 column=route.column,
             )
+
+
+def _fix(route) -> str:
+    """The change for this route: where it hangs decides where the version goes."""
+    on_app = not any(route.prefixes)
+    path = route.path or "/items"
+    versioned = "/api/v1" + (path if path.startswith("/") else "/" + path)
+    if route.framework == "flask":
+        if on_app:
+            return (
+                f'Put the route in a blueprint registered with `app.register_blueprint(bp, url_prefix="/api/v1")`, '
+                f'or version its rule directly: `@app.route("{versioned}")`.'
+            )
+        return 'Register the blueprint under a version: `app.register_blueprint(bp, url_prefix="/api/v1/...")` (or set `url_prefix` on the Blueprint).'
+    if on_app:
+        return (
+            f'Move the route to an `APIRouter` mounted with `app.include_router(router, prefix="/api/v1")`, '
+            f'or version its path directly: `@app.get("{versioned}")`.'
+        )
+    return 'Mount the router under a version prefix: `app.include_router(router, prefix="/api/v1")` (or `APIRouter(prefix="/api/v1/...")`).'
+

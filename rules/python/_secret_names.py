@@ -14,6 +14,7 @@ from typing import Iterable
 import libcst as cst
 
 from critic.rule import PythonRule
+from critic.rules.python._names import dotted, last_name  # noqa: F401  (re-exported to the rules)
 
 # --------------------------------------------------------------------------- words
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -113,27 +114,6 @@ def _adjacent(ws: tuple[str, ...], first: str, second: str) -> bool:
 
 
 # --------------------------------------------------------------------------- expressions
-def dotted(node: cst.BaseExpression | None) -> str | None:
-    """`a.b.c` for a Name/Attribute chain, else None."""
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
-    return None
-
-
-def last_name(node: cst.BaseExpression | None) -> str | None:
-    """The last identifier of a Name/Attribute (`self.logger` -> `logger`), whatever its base."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return None
-
-
 def string_value(node: cst.BaseExpression | None) -> str | None:
     """The value of a plain string literal (also implicit concatenation, f-string without fields)."""
     if isinstance(node, cst.SimpleString):
@@ -367,6 +347,8 @@ class SecretFinder:
             kind = self._name(attr)
             return (kind, node) if kind else None
         if isinstance(node, cst.Subscript):
+            if _short_slice(node):
+                return None  # `card_number[-4:]`: the masked form logs and receipts show
             key = _subscript_key(node)
             if key is not None:
                 kind = self._name(key)
@@ -551,6 +533,48 @@ def params_of(node: cst.FunctionDef) -> list[cst.Param]:
 
 
 # --------------------------------------------------------------------------- base
+_TEST_WORDS = frozenset({"test", "tests", "testing"})
+_TEST_SETTINGS_STEMS = frozenset({"test", "tests", "testing", "settings_test", "test_settings", "settings_testing", "testing_settings"})
+
+
+def test_settings_path(path: str) -> bool:
+    """A settings module for the test run: `config/settings/test.py`, `settings_test.py`.
+
+    Django's docs recommend a fast hasher and throwaway keys there; it never serves traffic.
+    """
+    parts = path.split("/")
+    stem = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
+    if stem in ("settings_test", "settings_testing", "testing_settings", "test_settings"):
+        return True
+    return len(parts) > 1 and parts[-2] in ("settings", "config", "configs") and stem in _TEST_SETTINGS_STEMS
+
+
+def test_class(name: str) -> bool:
+    """A configuration class for the test run: `TestingConfig`, `TestSettings`, `ConfigTest`."""
+    return bool(set(words(name)) & _TEST_WORDS)
+
+
+def _short_slice(node: cst.Subscript) -> bool:
+    """``x[-4:]`` or ``x[:4]``: at most four characters of a value, its conventional masked form."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+        return False
+    part = node.slice[0].slice
+    if part.step is not None:
+        return False
+
+    def number(expr: cst.BaseExpression | None) -> int | None:
+        if isinstance(expr, cst.Integer):
+            return int(expr.value)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) and isinstance(expr.expression, cst.Integer):
+            return -int(expr.expression.value)
+        return None
+
+    lower, upper = number(part.lower), number(part.upper)
+    if part.upper is None and lower is not None and -4 <= lower < 0:
+        return True
+    return (part.lower is None or lower == 0) and upper is not None and 0 < upper <= 4
+
+
 class ImportAwareRule(PythonRule):
     """A Python rule that knows what the file's imports bind (not itself a rule: no id)."""
 

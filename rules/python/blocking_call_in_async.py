@@ -12,6 +12,7 @@ _SLEEP_FIX = "Use `await asyncio.sleep(...)`."
 _HTTP_FIX = "Use an async client: `async with httpx.AsyncClient() as client: await client.get(...)`."
 _FILE_FIX = "Use `aiofiles.open(...)` with `await`, or move the file work to `await asyncio.to_thread(...)`."
 _PROCESS_FIX = "Use `await asyncio.create_subprocess_exec(...)`, or `await asyncio.to_thread(subprocess.run, ...)`."
+_SMTP_FIX = "Send mail with an async client (`aiosmtplib.send(...)`), or hand it to `await asyncio.to_thread(...)` / FastAPI `BackgroundTasks`."
 _DRIVER_FIX = "Use an async driver (asyncpg, aiosqlite, aiomysql, psycopg's AsyncConnection) with `await`, or run the work in `await asyncio.to_thread(...)`."
 _SESSION_FIX = (
     "Use an `AsyncSession` (`create_async_engine` + `async_sessionmaker`) and `await` its calls, "
@@ -37,6 +38,10 @@ _BLOCKING: dict[str, str] = {
     "pymysql.connect": _DRIVER_FIX,
     "MySQLdb.connect": _DRIVER_FIX,
     "mysql.connector.connect": _DRIVER_FIX,
+    "smtplib.SMTP": _SMTP_FIX,
+    "smtplib.SMTP_SSL": _SMTP_FIX,
+    "ftplib.FTP": _HTTP_FIX,
+    "socket.create_connection": _HTTP_FIX,
 }
 _REQUESTS_CALLS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "Session", "session"})
 _HTTPX_CALLS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"})
@@ -68,7 +73,8 @@ class BlockingCallInAsync(ImportAliases, PythonRule):
     `lambda`, which may run in a thread): `time.sleep`, `requests.*`, `urllib.request.urlopen`,
     `httpx.get/post/...` and `httpx.Client`, the built-in `open()`, `subprocess.*`,
     `os.system`/`os.popen`, sync database drivers (`psycopg2.connect`, `sqlite3.connect`,
-    `pymysql.connect`...), and a synchronous SQLAlchemy/SQLModel `Session` used without `await`
+    `pymysql.connect`...), sync network clients (`smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`,
+    `socket.create_connection`), and a synchronous SQLAlchemy/SQLModel `Session` used without `await`
     (a parameter annotated `Session`, or a session opened from `Session(...)`/a `sessionmaker`
     inside the function). Import aliases are followed (`import time as t`,
     `from time import sleep`); `aiofiles.open`, `httpx.AsyncClient` and `AsyncSession` are fine.
@@ -130,6 +136,11 @@ class BlockingCallInAsync(ImportAliases, PythonRule):
         Invalid("import time as t\nasync def f():\n    t.sleep(1)\n", line=3),
         Invalid("from requests import get\nasync def f(url):\n    return get(url).json()\n", line=3),
         Invalid("async def f(path):\n    with open(path) as fh:\n        return fh.read()\n", line=2),
+        Invalid(
+            "import smtplib\n\n\nasync def send_order_email(to, body):\n"
+            "    with smtplib.SMTP('smtp.example.com') as smtp:\n        smtp.sendmail('noreply@example.com', [to], body)\n",
+            line=5,
+        ),
         Invalid(
             "from fastapi import Depends\n"
             "from sqlalchemy.orm import Session\n"

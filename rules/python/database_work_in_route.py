@@ -4,7 +4,9 @@ from __future__ import annotations
 import libcst as cst
 
 from critic.rule import Invalid, PythonFile, PythonRule, Valid
-from critic.rules.python.web import WebScope, db_call, session_params
+from critic.rules.python.web import WebScope, db_call, is_health_path, session_params
+
+_HEALTH_NAMES = ("health", "healthz", "healthcheck", "health_check", "readiness", "liveness", "readyz", "livez")
 
 
 class DatabaseWorkInRoute(WebScope, PythonRule):
@@ -19,6 +21,9 @@ class DatabaseWorkInRoute(WebScope, PythonRule):
     type (`Session`, `AsyncSession`), its provider (`Depends(get_db)`), or a conventional
     name (`db`, `session`, `conn`, `cursor`); for `get`/`delete`/`add` a name alone is not
     enough (a dict called `db` has `get` too).
+
+    Health, readiness and liveness routes (`/health`, `/utils/health-check/`, `/ready`) are
+    exempt: their job is to probe the database (`SELECT 1`), not to hold business logic.
 
     ## Why is this bad?
     A handler that queries and commits mixes HTTP with business and persistence logic; it
@@ -43,7 +48,10 @@ class DatabaseWorkInRoute(WebScope, PythonRule):
     confidence = "high"
     sources = ("AGT Directory Structure", "EXE Python Backend")
     message = "Route handler talks to the database directly"
-    fix = "Move the query into a service or repository function (e.g. `UserService.get(user_id)`) and call it from the route."
+    fix = (
+        "Move the query into a service or repository function that takes the session "
+        "(e.g. `crud.get_user(session, user_id)`) and have the route call it; keep only HTTP concerns in the route."
+    )
     VALID = (
         Valid(
             'from fastapi import APIRouter, Depends\nfrom app.services import UserService, get_user_service\n\nrouter = APIRouter()\n\n\n'
@@ -55,6 +63,14 @@ class DatabaseWorkInRoute(WebScope, PythonRule):
         ),
         Valid(
             'from fastapi import APIRouter\n\nrouter = APIRouter()\ndb = {}\n\n\n@router.get("/items/{key}")\ndef read(key: str):\n    return db.get(key)\n'
+        ),
+    )
+    # a readiness probe that pings the database is what a health route is for
+    VALID = VALID + (
+        Valid(
+            'from fastapi import APIRouter\nfrom sqlalchemy import text\nfrom app.api.deps import SessionDep\n\n'
+            'router = APIRouter(prefix="/utils")\n\n\n@router.get("/health-check/")\nasync def health_check(session: SessionDep) -> bool:\n'
+            '    await session.execute(text("SELECT 1"))\n    return True\n'
         ),
     )
     INVALID = (
@@ -82,7 +98,7 @@ class DatabaseWorkInRoute(WebScope, PythonRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         scope = self.route_function
-        if scope is None:
+        if scope is None or _health_route(scope):
             return
         sessions = scope.data.get("sessions")
         if sessions is None:
@@ -95,7 +111,12 @@ class DatabaseWorkInRoute(WebScope, PythonRule):
         if line_key in self.lines:
             return
         self.lines.add(line_key)
-        self.report(node, f"Route handler `{scope.name}` does database work directly (`{what}`)")
+        self.report(
+            node,
+            f"Route handler `{scope.name}` does database work directly (`{what}`)",
+            f"Move the `{what}` work into a service or repository function that takes the session "
+            f"(e.g. `crud.{scope.name}(session, ...)`) and have the route call it; keep only HTTP concerns in the route.",
+        )
 
     # the innermost simple statement, to report a chain of calls once
     _statement: cst.CSTNode | None = None
@@ -105,3 +126,11 @@ class DatabaseWorkInRoute(WebScope, PythonRule):
 
     def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
         self._statement = None
+
+
+def _health_route(scope) -> bool:
+    """A health/readiness route, by its path or (when the path is not literal) by its name."""
+    paths = [r.path for r in scope.routes if r.path]
+    if paths:
+        return all(is_health_path(p) for p in paths)
+    return scope.name.lower().strip("_") in _HEALTH_NAMES or scope.name.lower().startswith(("health_", "readiness_", "liveness_"))

@@ -16,6 +16,8 @@ from critic.rules.python._secret_names import (
     secret_kind,
     string_value,
     target_name,
+    test_class,
+    test_settings_path,
     words,
 )
 
@@ -95,7 +97,9 @@ class HardcodedSecret(ImportAwareRule):
     (`token_type = "bearer"`, `TOKEN_URL`, `ACCESS_TOKEN_EXPIRE_MINUTES`, `password_field`),
     a value that is just the name (`SECRET_KEY_ENV = "SECRET_KEY"`), `${VAR}` references,
     file paths to secret files, URLs whose password is a placeholder, OpenAPI examples, and
-    test code (`tests/`, `test_*.py`, `conftest.py`). Reports never show the value.
+    test code (`tests/`, `test_*.py`, `conftest.py`, a test settings module such as
+    `config/settings/test.py`, and a test configuration class such as Flask's
+    `class TestingConfig(Config)`). Reports never show the value.
 
     ## Why is this bad?
     A secret in the source is in every clone, image layer, backup and CI log of the
@@ -151,10 +155,18 @@ class HardcodedSecret(ImportAwareRule):
         ),
         Valid('SECRET_KEY = "hard-coded-in-a-test"\nclient.post("/login", data={"password": "pw123456"})\n', path="tests/test_auth.py"),
         Valid('oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")\nAPI_KEY_HEADER = "X-API-Key"\nSECRET_KEY_FILE = "/run/secrets/secret_key"\n'),
+        # the Flask config-class pattern: the test configuration is test code
+        Valid(
+            'import os\n\n\nclass Config:\n    SECRET_KEY = os.environ.get("SECRET_KEY")\n\n\n'
+            'class TestingConfig(Config):\n    TESTING = True\n    SECRET_KEY = "test-secret"\n    JWT_SECRET_KEY = "test-jwt-secret"\n'
+        ),
+        Valid('SECRET_KEY = "insecure-test-only"\n', path="config/settings/test.py"),
         Valid('engine = create_engine(f"postgresql://{user}:{password}@{host}/{db}")\nDEFAULT_URL = "sqlite:///./app.db"\n'),
     )
     INVALID = (
         Invalid('SECRET_KEY = "django-insecure-9x!k2"\n', line=1),
+        # the development configuration ships and is one env var away from production
+        Invalid('class DevelopmentConfig(Config):\n    DEBUG = True\n    SECRET_KEY = "dev"\n', line=3),
         Invalid('class Settings(BaseSettings):\n    JWT_SECRET: str = "changeme"\n', line=2),
         Invalid('import os\n\nSECRET_KEY = os.getenv("SECRET_KEY", "dev-secret")\n', line=3),
         Invalid('DATABASE_URL = "postgresql://app:app123@db:5432/app"\n', line=1),
@@ -167,9 +179,23 @@ class HardcodedSecret(ImportAwareRule):
         Invalid('def login(username, password):\n    if username == "admin" and password == "admin123":\n        return True\n', line=2),
     )
 
+    @property
+    def off(self) -> bool:
+        """Test code: test files, test settings modules and test configuration classes."""
+        return self.file_off or self.test_classes > 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if test_class(node.name.value):
+            self.test_classes += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if test_class(original_node.name.value):
+            self.test_classes -= 1
+
     def __init__(self, file) -> None:
         super().__init__(file)
-        self.off = file.is_test
+        self.file_off = file.is_test or test_settings_path(file.path)
+        self.test_classes = 0  # inside `class TestingConfig(Config):`
         self.reported: set[int] = set()
         self.docstrings: set[int] = set()
         self.examples = 0  # >0 inside an OpenAPI example

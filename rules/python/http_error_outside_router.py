@@ -45,10 +45,21 @@ _HTTP_ERRORS = {
 _HTTP_PARAM_TYPES = frozenset({"Request", "WebSocket", "HTTPConnection", "Response"})
 
 
+#: Folders that only ever hold business code: an `auth.py` inside them is an auth *service*.
+_STRICT_BUSINESS = frozenset(
+    {"services", "service", "repositories", "repository", "repos", "repo", "crud", "domain", "dao", "usecases", "use_cases", "logic", "business"}
+)
+#: Module names that are the HTTP layer in a web package (FastAPI's `get_current_user` lives there)
+#: but a service inside a business folder (`app/services/auth.py`).
+_AUTH_STEMS = frozenset({"auth", "security", "authentication", "permissions"})
+
+
 def is_business_module(path: str) -> bool:
     """Whether a module is business code: the innermost folder or name part that says which decides."""
     parts = path_parts(path)
     stem = parts[-1] if parts else ""
+    if stem in _AUTH_STEMS and _STRICT_BUSINESS.intersection(parts[:-1]):
+        return True
     # the whole name first, then its words from the last: auth_service is a service
     for token in (stem, *reversed(stem.split("_"))):
         if token in HTTP_LAYER:
@@ -86,7 +97,9 @@ class HttpErrorOutsideRouter(PythonRule):
     crud, domain, core, utils, db (by the innermost folder or module name that says which:
     `app/services/user_service.py`, `app/crud.py`). Router, API, view, endpoint, handler,
     error, response, dependency, middleware and security/auth modules (where FastAPI
-    dependencies such as `get_current_user` live) are the HTTP layer and are not checked; neither
+    dependencies such as `get_current_user` live) are the HTTP layer and are not checked,
+    except an auth/security module inside a services, repositories or crud folder
+    (`app/services/auth.py` is an auth service); neither
     are functions that are themselves HTTP-aware (a FastAPI dependency taking `Depends(...)`,
     a helper taking the `Request`).
 
@@ -133,6 +146,12 @@ class HttpErrorOutsideRouter(PythonRule):
             'def get_current_user(token: str = Depends(oauth2_scheme)):\n    raise HTTPException(status_code=401, detail="Not authenticated")\n',
             path="app/core/security.py",
         ),
+        # a FastAPI dependency in an auth service module is still HTTP-aware
+        Valid(
+            'from fastapi import Depends, HTTPException\nfrom app.core.security import oauth2_scheme\n\n\n'
+            'async def get_current_user(token: str = Depends(oauth2_scheme)):\n    raise HTTPException(status_code=401, detail="Not authenticated")\n',
+            path="app/services/auth.py",
+        ),
         Valid('class ItemNotFound(Exception):\n    pass\n\n\ndef get_item(items, item_id):\n    if item_id not in items:\n        raise ItemNotFound(item_id)\n    return items[item_id]\n', path="app/services/items.py"),
     )
     INVALID = (
@@ -145,6 +164,13 @@ class HttpErrorOutsideRouter(PythonRule):
         Invalid(
             'from flask import abort\n\n\ndef find_user(user_id):\n    user = User.query.get(user_id)\n    if user is None:\n        abort(404)\n    return user\n',
             path="app/crud.py",
+            line=7,
+        ),
+        Invalid(
+            'from fastapi import HTTPException\n\n\ndef authenticate(db, email, password):\n    user = find(db, email)\n'
+            '    if user is None or not verify(password, user.hashed_password):\n'
+            '        raise HTTPException(status_code=401, detail="Bad credentials")\n    return user\n',
+            path="app/services/auth.py",
             line=7,
         ),
     )

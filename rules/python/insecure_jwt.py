@@ -21,6 +21,8 @@ from critic.rules.python._secret_names import (
 MAX_ACCESS_MINUTES = 60
 _ENCODE = frozenset({"jwt.encode", "jose.jwt.encode", "jwt.api_jwt.encode"})
 _DECODE = frozenset({"jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"})
+#: python-jose's reader of the claims with no signature check
+_UNVERIFIED = frozenset({"jose.jwt.get_unverified_claims"})
 #: lifetimes of other things than an access token: refresh tokens, reset links, sessions, API keys
 _OTHER_LIFETIME = frozenset(
     {
@@ -103,6 +105,9 @@ class InsecureJwt(ImportAwareRule):
       `exp` claim;
     - `jwt.decode(...)` with `options={"verify_signature": False}` or `{"verify_exp": False}`,
       `verify=False`, or `algorithms=["none"]`, and `jwt.encode(..., algorithm="none")`;
+    - python-jose `jwt.get_unverified_claims(token)` in a function that never verifies the
+      token with `jwt.decode(...)` (reading `iss`/`kid` to pick the key before decoding is
+      fine);
     - access-token lifetimes over 60 minutes: `timedelta(hours=24)` in an access-token
       context (`create_access_token`, `ACCESS_TOKEN_EXPIRE`, `"exp"` of a payload),
       `ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24`, `access_token_expire_minutes: int = 10080`,
@@ -174,6 +179,12 @@ class InsecureJwt(ImportAwareRule):
             "CACHE_TTL = timedelta(hours=6)\n"
         ),
         Valid('import jwt\nbad = jwt.encode({"sub": "x"}, "k", algorithm="none")\n', path="tests/test_jwt.py"),
+        # the unverified claims only pick the issuer's key; the token is then verified
+        Valid(
+            "from jose import jwt\n\n\ndef verify(token: str) -> dict:\n"
+            '    issuer = jwt.get_unverified_claims(token)["iss"]\n'
+            '    return jwt.decode(token, KEYS[issuer], algorithms=["RS256"], audience="api")\n'
+        ),
         Valid(
             "class Settings(BaseSettings):\n"
             "    access_token_expire_minutes: int = 60\n"
@@ -204,6 +215,11 @@ class InsecureJwt(ImportAwareRule):
         ),
         Invalid('app.config["JWT_ACCESS_TOKEN_EXPIRES"] = False\n', line=1),
         Invalid("import jwt\nclaims = jwt.decode(token, KEY, verify=False)\n", line=2),
+        Invalid(
+            "from jose import jwt\n\n\ndef user_id_from_token(token: str) -> int:\n"
+            '    claims = jwt.get_unverified_claims(token)\n    return int(claims["sub"])\n',
+            line=5,
+        ),
     )
 
     def __init__(self, file) -> None:
@@ -212,15 +228,32 @@ class InsecureJwt(ImportAwareRule):
         self.scopes: list[dict[str, bool | None]] = [{}]  # per function: dict variables -> has "exp"
         self.context: list[tuple[str, ...]] = []  # words of the enclosing names, innermost last
         self.constants: dict[str, int | float] = {}
+        self.unverified: list[tuple[list[cst.Call], list[bool]]] = [([], [False])]  # per function: reads, verified?
 
     # ------------------------------------------------------------------ context
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.scopes.append({})
         self.context.append(words(node.name.value))
+        self.unverified.append(([], [False]))
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.scopes.pop()
         self.context.pop()
+        self._unverified_reads()
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self._unverified_reads()
+
+    def _unverified_reads(self) -> None:
+        reads, verified = self.unverified.pop() if self.unverified else ([], [False])
+        if verified[0]:
+            return
+        for call in reads:
+            self.report(
+                call,
+                "JWT claims are read without verifying the token's signature",
+                'Decode with `jwt.decode(token, settings.SECRET_KEY, algorithms=["HS256"])` and read the claims it returns.',
+            )
 
     def visit_Arg(self, node: cst.Arg) -> None:
         self.context.append(words(node.keyword.value) if node.keyword is not None else ())
@@ -362,7 +395,10 @@ class InsecureJwt(ImportAwareRule):
             elif qualified in _ENCODE:
                 self._encode(node)
             elif qualified in _DECODE:
+                self.unverified[-1][1][0] = True
                 self._decode(node)
+            elif qualified in _UNVERIFIED:
+                self.unverified[-1][0].append(node)
             elif isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
                 self._mutation(node, node.func.value.value, node.func.attr.value)
             self._escapes(node, qualified)

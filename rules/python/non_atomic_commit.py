@@ -57,6 +57,7 @@ class _Function:
     blocks: list[int] = field(default_factory=list)
     commits: list[_Commit] = field(default_factory=list)
     rollbacks: list[str] = field(default_factory=list)
+    params: set[str] = field(default_factory=set)  # every parameter name
     yields_session: bool = False
     yield_in_begin: bool = False
     reported: bool = False  # the second commit was reported
@@ -78,6 +79,41 @@ def get_db():
         raise
     finally:
         db.close()
+"""
+#: the full-stack-template shape: a session dependency that rolls back, crud functions that take it
+_WITH_DEPENDENCY = """\
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import SessionLocal
+
+
+async def get_db() -> AsyncGenerator[AsyncSession, None]:
+    async with SessionLocal() as session:
+        try:
+            yield session
+        except Exception:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_db)]
+"""
+_CRUD = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Item
+
+
+async def create_item(*, session: AsyncSession, title: str, owner_id: int) -> Item:
+    item = Item(title=title, owner_id=owner_id)
+    session.add(item)
+    await session.commit()
+    await session.refresh(item)
+    return item
 """
 _ROUTE = """\
 from fastapi import APIRouter, Depends
@@ -112,8 +148,10 @@ class _NonAtomic(RuleMeta):
       a session bound by a `with ... as session:` block (a session context manager or helper),
       no `rollback()` in the function, and the session is not injected by a dependency that
       rolls back on error (`get_db` with `except: db.rollback()`, or yielding inside
-      `session.begin()`), nor rolled back by an error handler or teardown hook. Reported at
-      the first such commit.
+      `session.begin()`), nor rolled back by an error handler or teardown hook. A session that a function merely receives as an argument (a crud
+      function's `session: AsyncSession`, a repository's `self.session`) is the caller's: it
+      is not reported when every session dependency of the project rolls back on error.
+      Reported at the first such commit.
 
     A function can have both findings: the first commit has no rollback path, the second
     splits the work.
@@ -191,6 +229,8 @@ class _NonAtomic(RuleMeta):
         ),
         # the session comes from a dependency that rolls back on error
         Valid(files={"app/deps.py": _DEPENDENCY, "app/routers/users.py": _ROUTE}),
+        # crud functions take the session of a context-managed dependency (full-stack template)
+        Valid(files={"app/api/deps.py": _WITH_DEPENDENCY, "app/crud.py": _CRUD}),
         # a context-managed session closes (and rolls back) on error
         Valid(
             "def seed(engine):\n"
@@ -220,6 +260,15 @@ class _NonAtomic(RuleMeta):
             },
             line=14,
             path="app/routers/users.py",
+        ),
+        # the crud function's session may come from a dependency that never rolls back
+        Invalid(
+            files={
+                "app/deps.py": "def get_db():\n    db = SessionLocal()\n    try:\n        yield db\n    finally:\n        db.close()\n",
+                "app/crud.py": _CRUD,
+            },
+            line=9,
+            path="app/crud.py",
         ),
         Invalid(
             "from sqlalchemy import delete\n\n\n"
@@ -272,6 +321,7 @@ class NonAtomicCommit(_NonAtomic, PythonRule):
         fn = _Function(node.name.value, handler)
         for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
             name = param.name.value
+            fn.params.add(name)
             annotation = param.annotation.annotation if param.annotation is not None else None
             dep = _depends_target(param.default) if param.default is not None else ""
             if not dep and annotation is not None:
@@ -295,7 +345,14 @@ class NonAtomicCommit(_NonAtomic, PythonRule):
         for commit in fn.commits:
             if not commit.guarded:
                 root = commit.receiver.split(".", 1)[0]
-                self.fact("unguarded_commit", commit.node, receiver=commit.receiver, dependency=fn.deps.get(root, ""))
+                self.fact(
+                    "unguarded_commit",
+                    commit.node,
+                    receiver=commit.receiver,
+                    dependency=fn.deps.get(root, ""),
+                    # handed in by the caller (a crud function's `session` argument, a repository's `self.session`)
+                    parameter=(root in fn.params and root not in fn.deps) or root in ("self", "cls") or _typed_only(fn, root),
+                )
                 return
 
     # ------------------------------------------------------------------ blocks and branches
@@ -418,12 +475,18 @@ class UnguardedCommit(_NonAtomic, ProjectRule):
         if not facts:
             return
         aliases = {str(f.get("name")): str(f.get("target")) for f in self.project.facts_of("dependency_alias")}
-        safe = {str(f.get("name")) for f in self.project.facts_of("session_dependency") if f.get("rollback")}
+        providers = self.project.facts_of("session_dependency")
+        safe = {str(f.get("name")) for f in providers if f.get("rollback")}
+        # every session the project hands out is rolled back on error: a session that a function
+        # merely receives as an argument (crud.create_user(session=...)) comes from one of them
+        all_safe = bool(providers) and len(safe) == len({str(f.get("name")) for f in providers})
         handled = {str(f.get("receiver")) for f in self.project.facts_of("rollback_handler")}
         for fact in facts:
             dependency = str(fact.get("dependency") or "")
             dependency = aliases.get(dependency, dependency)
             if dependency in safe or str(fact.get("receiver")) in handled:
+                continue
+            if all_safe and fact.get("parameter"):
                 continue
             self.report_fact(fact)
 
@@ -432,6 +495,11 @@ def _exclusive(a: tuple[tuple[int, str], ...], b: tuple[tuple[int, str], ...]) -
     """Two points are on exclusive paths when they sit in different branches of one `if`."""
     branches = dict(a)
     return any(key in branches and branches[key] != side for key, side in b)
+
+
+def _typed_only(fn: _Function, root: str) -> bool:
+    """A parameter whose "dependency" is only its type (``session: AsyncSession``), not a provider."""
+    return root in fn.params and fn.deps.get(root, "") in ("Session", "AsyncSession", "scoped_session", "Connection", "AsyncConnection")
 
 
 def _depends_target(expr: cst.BaseExpression | None) -> str:

@@ -8,6 +8,7 @@ import libcst as cst
 
 from critic.rule import Invalid, PythonFile, PythonRule, Valid
 from critic.rules.python._names import last_name, string_value
+from critic.rules.python.orm_syntax import is_migration_path
 
 _EXEMPT_DECORATORS = frozenset(
     {"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod", "overload"}
@@ -86,8 +87,11 @@ class PlaceholderImplementation(PythonRule):
     derives `Protocol` or `ABC` (or has `metaclass=ABCMeta`), `raise NotImplementedError` in a
     conventional abstract base (`BaseRepository`, `AbstractStorage`, `StorageInterface`) or in a
     method a subclass in the same file overrides, an empty `__init__` of an exception class,
-    empty `__exit__`/`__aexit__`, functions named `noop`, `.pyi` stubs, and classes whose body is
-    `pass` (`class NotFound(Exception): pass`).
+    empty `__exit__`/`__aexit__`, functions named `noop`, `.pyi` stubs, classes whose body is
+    `pass` (`class NotFound(Exception): pass`), an empty `downgrade()` in a migration (an
+    irreversible revision), and an empty `upgrade()` of an Alembic merge revision
+    (`down_revision = ("a1b2", "c3d4")`). An empty `upgrade()` of an ordinary revision is
+    reported: the schema change it stands for was never written.
 
     ## Why is this bad?
     A stub is a hand-off that claims work it did not do: AGT's first anti-pattern and EXE's
@@ -158,6 +162,12 @@ class PlaceholderImplementation(PythonRule):
             "# ... and the same rules apply to admins\n"
         ),
         Valid("def stub(x):\n    pass\n", path="app/types.pyi"),
+        # an Alembic merge revision: nothing to do on either side
+        Valid(
+            'revision = "c3d4"\ndown_revision = ("a1b2", "e5f6")\n\n\ndef upgrade() -> None:\n    pass\n\n\n'
+            "def downgrade() -> None:\n    pass\n",
+            path="alembic/versions/c3d4_merge_heads.py",
+        ),
     )
     INVALID = (
         Invalid("def create_user(payload):\n    pass\n", line=1),
@@ -173,15 +183,28 @@ class PlaceholderImplementation(PythonRule):
         Invalid("def token():\n    return None  # placeholder\n", line=1),
         Invalid("def charge(order):\n    validate(order)\n    # ... rest of code here\n    return order\n", line=3),
         Invalid("class Thing:\n    def __init__(self):\n        pass\n", line=2),
+        # an ordinary revision whose upgrade was never written
+        Invalid(
+            'revision = "a1b2"\ndown_revision = None\n\n\ndef upgrade() -> None:\n    pass\n\n\ndef downgrade() -> None:\n    pass\n',
+            path="alembic/versions/a1b2_create_users.py",
+            line=5,
+        ),
     )
 
     def __init__(self, file: PythonFile) -> None:
         super().__init__(file)
         self.skip = file.path.endswith(".pyi")
+        self.migration = is_migration_path(file.parts)
+        self.merge_revision = False  # an Alembic merge revision: `down_revision = ("a1", "b2")`
         self.scopes: list[_Class | _Function] = []
         self.classes: list[_Class] = []
         # candidates that a subclass in the same file may still excuse: (class, method, node, message)
         self.deferred: list[tuple[_Class, str, cst.CSTNode, str]] = []
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.migration and not self.scopes and isinstance(node.value, (cst.Tuple, cst.List)):
+            if any(isinstance(t.target, cst.Name) and t.target.value == "down_revision" for t in node.targets):
+                self.merge_revision = True
 
     # ----------------------------------------------------------------- classes
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -234,7 +257,8 @@ class PlaceholderImplementation(PythonRule):
         if _NOOP_NAME.search(name):
             return True
         if owner is None:
-            return False
+            # an irreversible migration's downgrade, and both sides of a merge revision, are empty by design
+            return self.migration and (name == "downgrade" or (name == "upgrade" and self.merge_revision))
         if owner.abstract:
             return True
         if owner.exception and name == "__init__":

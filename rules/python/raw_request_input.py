@@ -1,6 +1,8 @@
 """API004: inputs are validated at the boundary, not read raw from the request."""
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from critic.rule import Invalid, PythonFile, PythonRule, Valid
@@ -17,6 +19,26 @@ _VALIDATORS = frozenset(
     {"load", "loads", "validate", "model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_python", "validate_json", "deserialize"}
 )
 _REQUEST_TYPES = frozenset({"Request", "HTTPConnection"})
+#: Class names that are schemas, not ORM models: ``UserCreate(**data)``, ``LoginSchema().load(data)``.
+_SCHEMA_CLASS = re.compile(
+    r"(Schema|Serializer|Model|In|Input|Create|Update|Patch|Payload|Body|Params|Query|Form|Filter|Event|Command|DTO)$"
+)
+
+
+_JSON_MODULES = frozenset({"json", "orjson", "ujson", "simplejson", "rapidjson"})
+
+
+def _json_parse(node: cst.Call) -> bool:
+    """``json.loads(...)``: parses, validates nothing."""
+    return isinstance(node.func, cst.Attribute) and dotted(node.func.value) in _JSON_MODULES
+
+
+def _strict_validator(node: cst.Call) -> bool:
+    """A call that validates what it is given: a schema loader, a Pydantic entry point, a schema class."""
+    tail = call_tail(node)
+    if tail in _VALIDATORS:
+        return not _json_parse(node)
+    return tail[:1].isupper() and bool(_SCHEMA_CLASS.search(tail))
 
 
 class RawRequestInput(WebScope, PythonRule):
@@ -29,8 +51,13 @@ class RawRequestInput(WebScope, PythonRule):
     `request.form.get(...)`, `request.args[...]`, `request.args.get(...)` (even with
     `type=int`), `request.values`. A read passed straight to a validator
     (`Schema().load(request.get_json())`, `Model.model_validate(await request.json())`,
-    `Model(**request.json)`) is validated and not reported; headers and cookies are not input
-    bodies and are not checked.
+    `Model(**request.json)`, `schema.load(request.get_json(silent=True) or {})`) is validated
+    and not reported, and so is a read kept in a local variable that later reaches a schema
+    loader or a schema class in the same handler (`data = request.get_json()` then
+    `schema.load(data)`; `body = await request.body()` then
+    `Event.model_validate(json.loads(body))`, the webhook pattern that needs the raw bytes for
+    a signature check). A variable that only reaches an ORM model (`User(email=data["email"])`)
+    is not validated. Headers and cookies are not input bodies and are not checked.
 
     ## Why is this bad?
     A raw dict has no types, no bounds and no required fields: every handler re-validates it by
@@ -73,6 +100,20 @@ class RawRequestInput(WebScope, PythonRule):
             '@bp.post("/items")\ndef create_item():\n    data = ItemSchema().load(request.get_json())\n'
             '    query = Query.model_validate(request.args.to_dict())\n    return data, 201\n'
         ),
+        # marshmallow's documented pattern: read, then load through the schema
+        Valid(
+            'from flask import Blueprint, request\nfrom app.schemas import book_schema, BookSchema\n\nbp = Blueprint("books", __name__)\n\n\n'
+            '@bp.post("/books")\ndef create_book():\n    data = book_schema.load(request.get_json(silent=True) or {})\n'
+            '    json_data = request.get_json()\n    if not json_data:\n        return {"error": {"code": "empty"}}, 400\n'
+            '    other = BookSchema().load(json_data)\n    return data, 201\n'
+        ),
+        # the raw bytes are needed for the signature; the event is validated from them
+        Valid(
+            'import json\nfrom fastapi import APIRouter, Header, Request\nfrom app.schemas import WebhookEvent\n\nrouter = APIRouter()\n\n\n'
+            '@router.post("/webhooks/billing")\nasync def billing(request: Request, x_signature: str = Header(...)):\n'
+            '    body = await request.body()\n    check(body, x_signature)\n    payload = json.loads(body)\n'
+            '    event = WebhookEvent.model_validate(payload)\n    return {"type": event.type}\n'
+        ),
         Valid(
             'from starlette.middleware.base import BaseHTTPMiddleware\n\n\nclass Audit(BaseHTTPMiddleware):\n'
             '    async def dispatch(self, request, call_next):\n        body = await request.body()\n        return await call_next(request)\n'
@@ -94,6 +135,12 @@ class RawRequestInput(WebScope, PythonRule):
             '    email = request.form["email"]\n    return {"email": email}\n',
             line=8,
         ),
+        # the variable reaches an ORM model, which validates nothing
+        Invalid(
+            'from flask import Flask, request\nfrom app.models import User\n\napp = Flask(__name__)\n\n\n@app.post("/users")\ndef create():\n'
+            '    data = request.get_json()\n    user = User(email=data["email"])\n    return {"id": user.id}, 201\n',
+            line=9,
+        ),
     )
 
     def __init__(self, file: PythonFile) -> None:
@@ -101,6 +148,8 @@ class RawRequestInput(WebScope, PythonRule):
         self.validated: set[int] = set()  # ids of argument expressions given to a validator
         self.handled: set[int] = set()  # ids of inner nodes already covered by a report
         self.calls: list[cst.Call] = []
+        self.validating = 0  # depth of strict validator calls around the current node
+        self.targets: list[str | None] = []  # the local name each enclosing assignment value goes to
 
     def get_visitors(self):
         if self.file.is_test:
@@ -127,10 +176,51 @@ class RawRequestInput(WebScope, PythonRule):
         return node.value in requests
 
     # validators ----------------------------------------------------------------------------
+    # local variables: a raw read kept in a name, and whether that name reaches a validator --------
+    def _flow(self) -> dict | None:
+        scope = self.route_function
+        if scope is None:
+            return None
+        return scope.data.setdefault("flow", {"raw": {}, "deferred": [], "validated": set()})
+
+    def visit_Assign_value(self, node: cst.Assign) -> None:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        self.targets.append(target.value if isinstance(target, cst.Name) else None)
+
+    def leave_Assign_value(self, node: cst.Assign) -> None:
+        self.targets.pop()
+
+    def visit_AnnAssign_value(self, node: cst.AnnAssign) -> None:
+        self.targets.append(node.target.value if isinstance(node.target, cst.Name) else None)
+
+    def leave_AnnAssign_value(self, node: cst.AnnAssign) -> None:
+        self.targets.pop()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        flow = self._flow() if (self.validating or (self.targets and self.targets[-1])) else None
+        if not flow or node.value not in flow["raw"]:
+            return
+        root = flow["raw"][node.value]
+        if self.validating:
+            flow["validated"].add(root)
+        elif self.targets and self.targets[-1]:
+            flow["raw"].setdefault(self.targets[-1], root)  # payload = json.loads(body)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        scope = self.function
+        flow = scope.data.get("flow") if scope is not None else None
+        super().leave_FunctionDef(original_node)
+        if flow:
+            for root, node, message in flow["deferred"]:
+                if root not in flow["validated"]:
+                    self.report(node, message)
+
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
+        if _strict_validator(node):
+            self.validating += 1
         tail = call_tail(node)
-        if tail in _VALIDATORS or (tail[:1].isupper() and not tail.endswith("Response")):
+        if (tail in _VALIDATORS and not _json_parse(node)) or (tail[:1].isupper() and not tail.endswith("Response")):
             for arg in node.args:
                 self.validated.add(id(arg.value))
                 if isinstance(arg.value, cst.Await):
@@ -158,6 +248,8 @@ class RawRequestInput(WebScope, PythonRule):
 
     def leave_Call(self, original_node: cst.Call) -> None:
         self.calls.pop()
+        if _strict_validator(original_node):
+            self.validating -= 1
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         value = node.value
@@ -176,4 +268,13 @@ class RawRequestInput(WebScope, PythonRule):
 
     def _report(self, node: cst.CSTNode, inner: cst.CSTNode, message: str) -> None:
         self.handled.add(id(inner))
+        if self.validating:
+            return  # nested inside a schema loader: `schema.load(request.get_json(silent=True) or {})`
+        target = self.targets[-1] if self.targets else None
+        flow = self._flow() if target else None
+        if flow is not None and target:
+            # `data = request.get_json()`: decided when the handler ends, by where `data` goes
+            flow["raw"][target] = target
+            flow["deferred"].append((target, node, message))
+            return
         self.report(node, message)

@@ -47,7 +47,8 @@ class SecretsInLogs(ImportAwareRule):
 
     A constant message that merely mentions a word (`logger.warning("Invalid token")`) is
     not a finding, nor are identifiers such as `user.id` or `user.email`, nor token metadata
-    (`token_type`, `ACCESS_TOKEN_EXPIRE_MINUTES`), nor masked values (`mask(token)`).
+    (`token_type`, `ACCESS_TOKEN_EXPIRE_MINUTES`), nor masked values (`mask(token)`, the last
+    four digits `card_number[-4:]`).
     Test code is not checked.
 
     ## Why is this bad?
@@ -92,6 +93,7 @@ class SecretsInLogs(ImportAwareRule):
         Valid('def f(password):\n    logger.info("checking password for %s", user.email, extra={"event": "password_check"})\n'),
         Valid('logger.info(f"claims: {jwt.decode(token, key, algorithms=[ALG])[\'sub\']}")\n'),
         Valid('print(f"secret {password}")\n', path="tests/test_auth.py"),
+        Valid('logger.info("Charged card ending %s", payment.card_number[-4:])\n'),
     )
     INVALID = (
         Invalid('logger.info(f"Login for {form.username} with {form.password}")\n', line=1),

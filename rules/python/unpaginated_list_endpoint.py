@@ -21,6 +21,10 @@ _ALL_ROWS = frozenset({"all", "fetchall"})
 _WRAPPERS = frozenset({"jsonify", "list", "tuple", "sorted", "JSONResponse", "ORJSONResponse", "make_response", "jsonable_encoder", "Response", "dict"})
 #: Calls a pagination value can go to without bounding anything.
 _NOT_APPLYING = frozenset({"jsonify", "dict", "len", "str", "int", "float", "print", "min", "max", "abs", "bool", "repr", "format", "JSONResponse", "info", "debug", "warning", "error", "exception", "log"})
+#: Calls that compute in memory and read no data (a handler calling nothing else lists constants).
+_IN_MEMORY = frozenset(
+    {"list", "tuple", "set", "frozenset", "sorted", "dict", "len", "str", "int", "float", "bool", "enumerate", "range", "zip", "reversed", "isinstance", "getattr", "min", "max", "sum", "any", "all", "map", "filter", "items", "keys", "values", "upper", "lower", "title", "strip", "format"}
+)
 _COLLECTION_MODEL = re.compile(r"^(typing\.)?(list|List|Sequence|Iterable|set|Set|tuple|Tuple|frozenset)\[")
 
 
@@ -65,7 +69,9 @@ class UnpaginatedListEndpoint(WebScope, PythonRule):
     `Pagination` dependency, or Flask `request.args.get("page")`), or takes one but never
     uses it: no `.limit()`/`.offset()`/`.paginate()`/slicing in the handler and the value is
     not passed on to a service that could apply it. A route returning one item, or a
-    paginated `Page[...]` model, is fine.
+    paginated `Page[...]` model, is fine, and so is a route declared to return a list whose
+    body reads no data at all (`return [g.value for g in Granularity]`, the values of an
+    enum or a constant: nothing that grows with a table).
 
     ## Why is this bad?
     An unbounded list grows with the table: one request can read and serialise every row,
@@ -112,7 +118,20 @@ class UnpaginatedListEndpoint(WebScope, PythonRule):
             '    return jsonify([i.to_dict() for i in result.items])\n'
         ),
     )
+    # the values of an enum: a fixed list that no table can grow
+    VALID = VALID + (
+        Valid(
+            'import enum\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\nclass Granularity(str, enum.Enum):\n    day = "day"\n    week = "week"\n\n\n'
+            '@router.get("/granularities")\nasync def list_granularities() -> list[str]:\n    return [g.value for g in Granularity]\n'
+        ),
+    )
     INVALID = (
+        # declared as a list and filled by a service: may grow with a table
+        Invalid(
+            'from fastapi import APIRouter, Depends\n\nrouter = APIRouter()\n\n\n@router.get("/orders")\n'
+            'async def list_orders(service=Depends(get_order_service)) -> list[OrderOut]:\n    return await service.list_orders()\n',
+            line=6,
+        ),
         Invalid(
             'from fastapi import APIRouter, Depends\n\nrouter = APIRouter()\n\n\n@router.get("/users", response_model=list[UserOut])\n'
             'def list_users(db=Depends(get_db)):\n    return db.query(User).all()\n',
@@ -169,14 +188,22 @@ class UnpaginatedListEndpoint(WebScope, PythonRule):
             "returns": False,
             "bounded": False,
             "applied": False,
+            "body": False,  # inside the body (not the decorators or parameter defaults)
+            "reads": False,  # the body calls something that may read data
         }
 
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        scope = self.function
+        if scope is not None and scope.node is node and "list" in scope.data:
+            scope.data["list"]["body"] = True
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         scope = self.function
         state = scope.data.get("list") if scope is not None and scope.node is original_node else None
         super().leave_FunctionDef(original_node)
         if state is None or not (state["model"] or state["returns"]) or state["bounded"]:
             return
+        if not state["returns"] and not state["reads"]:
+            return  # declared as a list, but built in memory from constants
         path = state["spec"].path
         where = f"GET {path}" if path is not None else f"GET route `{original_node.name.value}`"
         if not state["params"]:
@@ -218,6 +245,8 @@ class UnpaginatedListEndpoint(WebScope, PythonRule):
             return
         if tail in _BOUNDING:
             scope.data["list"]["bounded"] = True
+        if scope.data["list"]["body"] and tail not in _IN_MEMORY:
+            scope.data["list"]["reads"] = True
 
     def leave_Call(self, original_node: cst.Call) -> None:
         self.calls.pop()

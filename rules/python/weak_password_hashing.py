@@ -16,6 +16,8 @@ from critic.rules.python._secret_names import (
     secret_kind,
     string_value,
     target_name,
+    test_class,
+    test_settings_path,
     words,
 )
 
@@ -94,7 +96,8 @@ class WeakPasswordHashing(ImportAwareRule):
     comparison of a password with its confirmation field, and a comparison of two digests
     (`legacy_hash(plain) == user.hashed_password`; the weak digest is reported where it is
     computed). Test code (which lowers the cost
-    on purpose) is not checked.
+    on purpose) is not checked: test files, test settings modules (`config/settings/test.py`)
+    and test configuration classes (Flask's `class TestingConfig(Config)`).
 
     ## Why is this bad?
     A leaked table of MD5/SHA hashes or low-cost bcrypt hashes is cracked at billions of
@@ -126,6 +129,9 @@ class WeakPasswordHashing(ImportAwareRule):
     message = "Passwords are hashed or checked weakly"
     fix = "Hash passwords with bcrypt at 12+ rounds (passlib CryptContext(schemes=['bcrypt'], bcrypt__rounds=12)) or argon2, and check them with pwd_context.verify()."
     VALID = (
+        # test configuration: a fast hash keeps the test run quick, and never serves traffic
+        Valid('class Config:\n    BCRYPT_LOG_ROUNDS = 12\n\n\nclass TestingConfig(Config):\n    BCRYPT_LOG_ROUNDS = 4\n'),
+        Valid('PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n', path="config/settings/test.py"),
         Valid(
             "import bcrypt\n\n"
             "def hash_password(password: str) -> str:\n"
@@ -168,9 +174,23 @@ class WeakPasswordHashing(ImportAwareRule):
         Invalid('import hashlib\nhashed = hashlib.new("sha1", password.encode()).hexdigest()\n', line=2),
     )
 
+    @property
+    def off(self) -> bool:
+        """Test code: test files, test settings modules and test configuration classes."""
+        return self.file_off or self.test_classes > 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if test_class(node.name.value):
+            self.test_classes += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if test_class(original_node.name.value):
+            self.test_classes -= 1
+
     def __init__(self, file) -> None:
         super().__init__(file)
-        self.off = file.is_test
+        self.file_off = file.is_test or test_settings_path(file.path)
+        self.test_classes = 0  # inside `class TestingConfig(Config):`
         self.functions: list[str] = []
         self.names: list[str | None] = []  # innermost assignment targets / keyword names
         self.constants: dict[str, int] = {}

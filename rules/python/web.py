@@ -16,6 +16,7 @@ from http import HTTPStatus
 import libcst as cst
 
 from critic.rule import PythonFile
+from critic.rules.python._names import dotted  # noqa: F401  (re-exported to the rules)
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -60,18 +61,6 @@ EXEMPT_SEGMENTS = HEALTH_SEGMENTS | {"metrics", "docs", "redoc", "openapi.json",
 
 
 # --------------------------------------------------------------------------- small helpers
-def dotted(node: cst.CSTNode | None) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, else None."""
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts))
-
-
 def last(name: str | None) -> str:
     return name.rsplit(".", 1)[-1] if name else ""
 

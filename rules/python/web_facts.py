@@ -28,6 +28,8 @@ Fact kinds and their data (names are a contract; add keys, never rename):
 - ``str_constant`` (module/class-level strings that look like paths): name, value, module
 - ``auth_alias`` (``CurrentUser = Annotated[User, Depends(get_current_user)]``): name, module
 - ``reexport`` (``from .x import y`` in a package ``__init__``): module, name, target
+- ``mount`` at ``app.mount("/api/v1", api)`` (a sub-application): owner_target, target, prefix,
+  prefix_expr, module
 """
 from __future__ import annotations
 
@@ -322,6 +324,8 @@ class WebFacts(WebScope, PythonVisitor):
             self.fact("middleware", node, name=last(middleware) or "", module=self.module, owner_target=self.imports.target(dotted(node.func.value)))
         elif attr in ("add_api_route", "add_url_rule"):
             self._call_route(node, attr)
+        elif attr == "mount":
+            self._mount(node)
         full = self.imports.qualify(name)
         if last(name) == "Middleware" and self.imports.is_(name, "starlette.middleware.Middleware", "fastapi.middleware.Middleware"):
             self.fact("middleware", node, name=last(dotted(positional(node, 0))) or "", module=self.module, owner_target="")
@@ -395,6 +399,24 @@ class WebFacts(WebScope, PythonVisitor):
             module=self.module,
             dependencies_auth=dependencies_auth(deps, self.imports),
             dependencies_rate_limited=dependencies_rate_limited(deps, self.imports),
+        )
+
+    def _mount(self, node: cst.Call) -> None:
+        """``app.mount("/api/v1", api)``: the routes of the sub-application ``api`` live under the prefix."""
+        ref = dotted(argument(node, 1, "app"))
+        owner = dotted(node.func.value) if isinstance(node.func, cst.Attribute) else None
+        if not ref or not owner:
+            return  # app.mount("/static", StaticFiles(...)): not an application of this project
+        prefix_node = argument(node, 0, "path")
+        prefix = string(prefix_node)
+        self.fact(
+            "mount",
+            node,
+            owner_target=self.imports.target(owner),
+            target=self.imports.target(ref),
+            prefix=prefix,
+            prefix_expr=(template(prefix_node) or ()) if prefix_node is not None and prefix is None else (),
+            module=self.module,
         )
 
     def _include(self, node: cst.Call, attr: str) -> None:

@@ -19,7 +19,9 @@ class WildcardCors(PythonRule):
     Reports CORS set up to accept any origin: Starlette/FastAPI `CORSMiddleware` with
     `allow_origins=["*"]` (or `"*"`, or a module-level list holding `"*"`) or a match-all
     `allow_origin_regex`; Flask-CORS `CORS(app)` with no `origins`/`resources` (its default
-    is every origin), `origins="*"`, or a `resources` entry whose origins are `"*"`;
+    is every origin), `origins="*"`, or a `resources` entry whose origins are `"*"` (the same
+    for `cors.init_app(app, ...)` of an extension object created as `cors = CORS()`; a
+    `CORS(app)` in a file that also sets the `CORS_ORIGINS` config key is configured);
     `@cross_origin()` with no origins; django-cors-headers `CORS_ALLOW_ALL_ORIGINS = True`.
     With credentials allowed as well (`allow_credentials=True`, `supports_credentials=True`,
     `CORS_ALLOW_CREDENTIALS = True`) the message says the combination is critical: any site
@@ -53,6 +55,15 @@ class WildcardCors(PythonRule):
     message = "CORS allows every origin"
     fix = "List the trusted front-end origins explicitly (from configuration), e.g. `allow_origins=settings.cors_origins`."
     VALID = (
+        # the app-factory pattern: an extension object, configured when the app is built
+        Valid(
+            'from flask import Flask\nfrom flask_cors import CORS\n\ncors = CORS()\n\n\ndef create_app():\n    app = Flask(__name__)\n'
+            '    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})\n    return app\n'
+        ),
+        Valid(
+            'import os\nfrom flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\n'
+            'app.config["CORS_ORIGINS"] = os.environ["CORS_ORIGINS"].split(",")\nCORS(app)\n'
+        ),
         Valid(
             'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\n'
             'app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com"], allow_methods=["*"], allow_headers=["*"])\n'
@@ -68,6 +79,11 @@ class WildcardCors(PythonRule):
         ),
         Invalid('from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app)\n', line=5),
         Invalid(
+            'from flask import Flask\nfrom app.extensions import cors\n\n\ndef create_app():\n    app = Flask(__name__)\n'
+            '    cors.init_app(app)\n    return app\n',
+            line=7,
+        ),
+        Invalid(
             'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\nORIGINS = ["*"]\napp = FastAPI()\n'
             'app.add_middleware(\n    CORSMiddleware,\n    allow_origins=ORIGINS,\n)\n',
             line=6,
@@ -82,6 +98,7 @@ class WildcardCors(PythonRule):
         self.depth = 0
         self.django: list[cst.CSTNode] = []
         self.django_credentials = False
+        self.cors_config = False  # the file sets Flask-CORS's CORS_ORIGINS config key
 
     def get_visitors(self):
         if self.file.is_test:
@@ -111,6 +128,15 @@ class WildcardCors(PythonRule):
         if name == "CORS_ALLOW_CREDENTIALS" and true(node.value):
             self.django_credentials = True
 
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        """Flask-CORS reads `CORS_ORIGINS` from the app config: `CORS_ORIGINS = [...]`, `app.config["CORS_ORIGINS"] = ...`."""
+        target = node.target
+        if isinstance(target, cst.Name) and target.value in ("CORS_ORIGINS", "CORS_RESOURCES"):
+            self.cors_config = True
+        elif isinstance(target, cst.Subscript) and target.slice and isinstance(target.slice[0].slice, cst.Index):
+            if string(target.slice[0].slice.value) in ("CORS_ORIGINS", "CORS_RESOURCES"):
+                self.cors_config = True
+
     def leave_Module(self, original_node: cst.Module) -> None:
         for node in self.django:
             self.report(node, self._message("`CORS_ALLOW_ALL_ORIGINS = True`", self.django_credentials))
@@ -126,7 +152,11 @@ class WildcardCors(PythonRule):
         elif self.imports.is_(name, *_CORS_MIDDLEWARE) and self.imports.imports_from("fastapi", "starlette"):
             self._starlette(node)
         elif self.imports.is_(name, *_FLASK_CORS) and self.imports.imports_from("flask_cors"):
-            self._flask(node, origins_default_wide=True)
+            if not node.args:
+                return  # `cors = CORS()`: the extension object, configured by `cors.init_app(app, ...)`
+            self._flask(node, origins_default_wide=not self.cors_config)
+        elif name.endswith(".init_app") and "cors" in name.rsplit(".", 1)[0].lower():
+            self._flask(node, origins_default_wide=not self.cors_config)
         elif self.imports.is_(name, *_CROSS_ORIGIN) and self.imports.imports_from("flask_cors"):
             self._flask(node, origins_default_wide=True)
 
