@@ -62,6 +62,11 @@ def test_fixture_matches_annotations(root: Path, reports):
     }
     forbidden = {(a.path, a.line, a.rule_id) for a in annotations if not a.expect and _held(a.rule_id)}
     found = {(f.path, f.line, f.rule_id) for f in report.findings if _held(f.rule_id)}
+    # ok.json: documented non-findings in files that cannot carry a comment; without a line,
+    # the rule must not fire anywhere in that file
+    for ok in _sidecar(root, "ok.json"):
+        hits = sorted(f for f in found if f[0] == ok["path"] and f[2] == ok["rule_id"] and ok.get("line") in (None, f[1]))
+        assert not hits, f"ok.json says {ok['rule_id']} does not apply at {ok['path']}:{ok.get('line', '*')}: {hits}"
     # a sidecar entry without a line matches a finding of that rule anywhere in that file
     loose = {(p, r) for p, line, r in expected if line is None}
     matched_loose = {(f.path, f.line, f.rule_id) for f in report.findings if (f.path, f.rule_id) in loose}
@@ -76,8 +81,8 @@ def test_fixture_matches_annotations(root: Path, reports):
     assert not report.errors, f"critic errors: {report.errors}"
 
 
-def _sidecar(root: Path) -> list[dict]:
-    path = root / "expected.json"
+def _sidecar(root: Path, name: str = "expected.json") -> list[dict]:
+    path = root / name
     if not path.exists():
         return []
     return json.loads(path.read_text(encoding="utf-8"))
