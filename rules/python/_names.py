@@ -29,6 +29,19 @@ def last_name(expr: cst.BaseExpression | None) -> str | None:
     return None
 
 
+def function_params(func: cst.FunctionDef) -> list[cst.Param]:
+    """Every parameter of a function, in order: positional-only, ordinary, ``*args``,
+    keyword-only, ``**kwargs``."""
+    p = func.params
+    out = list(p.posonly_params) + list(p.params)
+    if isinstance(p.star_arg, cst.Param):
+        out.append(p.star_arg)
+    out += list(p.kwonly_params)
+    if p.star_kwarg is not None:
+        out.append(p.star_kwarg)
+    return out
+
+
 def string_value(node: cst.BaseExpression) -> str | None:
     """The text of a plain (non-f) string literal, implicit concatenations joined."""
     if isinstance(node, cst.SimpleString):

@@ -14,7 +14,7 @@ from typing import Iterable
 import libcst as cst
 
 from critic.rule import PythonRule
-from critic.rules.python._names import dotted, last_name  # noqa: F401  (re-exported to the rules)
+from critic.rules.python._names import dotted, function_params, last_name  # noqa: F401  (re-exported to the rules)
 
 # --------------------------------------------------------------------------- words
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -522,16 +522,6 @@ def annotation_name(annotation: cst.Annotation | None) -> str | None:
     return last_name(node)
 
 
-def params_of(node: cst.FunctionDef) -> list[cst.Param]:
-    p = node.params
-    out = list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
-    if isinstance(p.star_arg, cst.Param):
-        out.append(p.star_arg)
-    if p.star_kwarg is not None:
-        out.append(p.star_kwarg)
-    return out
-
-
 # --------------------------------------------------------------------------- base
 _TEST_WORDS = frozenset({"test", "tests", "testing"})
 _TEST_SETTINGS_STEMS = frozenset({"test", "tests", "testing", "settings_test", "test_settings", "settings_testing", "testing_settings"})
@@ -587,3 +577,25 @@ class ImportAwareRule(PythonRule):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         self.imports.add_import_from(node)
+
+
+class TestAwareRule(ImportAwareRule):
+    """An import-aware rule that stays silent in test code: test files, test settings modules
+    and test configuration classes (``class TestingConfig(Config):``). Not itself a rule."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.file_off = file.is_test or test_settings_path(file.path)
+        self.test_classes = 0  # how deep inside test configuration classes
+
+    @property
+    def off(self) -> bool:
+        return self.file_off or self.test_classes > 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if test_class(node.name.value):
+            self.test_classes += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if test_class(original_node.name.value):
+            self.test_classes -= 1

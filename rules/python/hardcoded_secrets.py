@@ -7,7 +7,7 @@ import libcst as cst
 
 from critic.rule import Invalid, Valid
 from critic.rules.python._secret_names import (
-    ImportAwareRule,
+    TestAwareRule,
     argument,
     dotted,
     is_string,
@@ -16,8 +16,6 @@ from critic.rules.python._secret_names import (
     secret_kind,
     string_value,
     target_name,
-    test_class,
-    test_settings_path,
     words,
 )
 
@@ -80,7 +78,7 @@ def url_with_password(text: str) -> bool:
     return False
 
 
-class HardcodedSecret(ImportAwareRule):
+class HardcodedSecret(TestAwareRule):
     """
     ## What it does
     Checks for string literals used as secrets: assigned to a secret-like name (`SECRET_KEY`,
@@ -179,23 +177,8 @@ class HardcodedSecret(ImportAwareRule):
         Invalid('def login(username, password):\n    if username == "admin" and password == "admin123":\n        return True\n', line=2),
     )
 
-    @property
-    def off(self) -> bool:
-        """Test code: test files, test settings modules and test configuration classes."""
-        return self.file_off or self.test_classes > 0
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if test_class(node.name.value):
-            self.test_classes += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        if test_class(original_node.name.value):
-            self.test_classes -= 1
-
     def __init__(self, file) -> None:
         super().__init__(file)
-        self.file_off = file.is_test or test_settings_path(file.path)
-        self.test_classes = 0  # inside `class TestingConfig(Config):`
         self.reported: set[int] = set()
         self.docstrings: set[int] = set()
         self.examples = 0  # >0 inside an OpenAPI example

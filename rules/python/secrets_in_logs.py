@@ -14,7 +14,7 @@ from critic.rules.python._secret_names import (
     dotted,
     is_constant,
     last_name,
-    params_of,
+    function_params,
     secret_kind,
 )
 
@@ -122,7 +122,7 @@ class SecretsInLogs(ImportAwareRule):
     # ------------------------------------------------------------------ scopes
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         annotations: dict[str, str] = {}
-        for param in params_of(node):
+        for param in function_params(node):
             name = annotation_name(param.annotation)
             if name:
                 annotations[param.name.value] = name

@@ -5,7 +5,7 @@ import libcst as cst
 
 from critic.rule import Invalid, Valid
 from critic.rules.python._secret_names import (
-    ImportAwareRule,
+    TestAwareRule,
     SecretFinder,
     argument,
     int_value,
@@ -16,8 +16,6 @@ from critic.rules.python._secret_names import (
     secret_kind,
     string_value,
     target_name,
-    test_class,
-    test_settings_path,
     words,
 )
 
@@ -75,7 +73,7 @@ class _PlainPasswordFinder(_PasswordFinder):
         return super().find(node, depth)
 
 
-class WeakPasswordHashing(ImportAwareRule):
+class WeakPasswordHashing(TestAwareRule):
     """
     ## What it does
     Checks how passwords are hashed and checked:
@@ -174,23 +172,8 @@ class WeakPasswordHashing(ImportAwareRule):
         Invalid('import hashlib\nhashed = hashlib.new("sha1", password.encode()).hexdigest()\n', line=2),
     )
 
-    @property
-    def off(self) -> bool:
-        """Test code: test files, test settings modules and test configuration classes."""
-        return self.file_off or self.test_classes > 0
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if test_class(node.name.value):
-            self.test_classes += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        if test_class(original_node.name.value):
-            self.test_classes -= 1
-
     def __init__(self, file) -> None:
         super().__init__(file)
-        self.file_off = file.is_test or test_settings_path(file.path)
-        self.test_classes = 0  # inside `class TestingConfig(Config):`
         self.functions: list[str] = []
         self.names: list[str | None] = []  # innermost assignment targets / keyword names
         self.constants: dict[str, int] = {}

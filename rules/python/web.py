@@ -16,7 +16,7 @@ from http import HTTPStatus
 import libcst as cst
 
 from critic.rule import PythonFile
-from critic.rules.python._names import dotted  # noqa: F401  (re-exported to the rules)
+from critic.rules.python._names import dotted, function_params  # noqa: F401  (re-exported to the rules)
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -345,16 +345,6 @@ def annotated_metadata(annotation: cst.CSTNode | None) -> list[cst.BaseExpressio
 def _decorator_name(decorator: cst.Decorator) -> str:
     node = decorator.decorator
     return (callee(node) if isinstance(node, cst.Call) else dotted(node)) or ""
-
-
-def function_params(func: cst.FunctionDef) -> list[cst.Param]:
-    p = func.params
-    out = list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
-    if isinstance(p.star_arg, cst.Param):
-        out.append(p.star_arg)
-    if p.star_kwarg is not None:
-        out.append(p.star_kwarg)
-    return out
 
 
 def param_types(func: cst.FunctionDef) -> tuple[str, ...]:
