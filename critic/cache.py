@@ -97,7 +97,14 @@ class BoundCache:
         return h.hexdigest()
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / key[2:]
+        return Path(self._entry(key))
+
+    def _entry(self, key: str) -> str:
+        # a string join, not pathlib: a warm run looks up every file of the tree
+        folder = self.__dict__.get("_folder")
+        if folder is None:
+            folder = self.__dict__["_folder"] = os.fspath(self.folder)
+        return os.path.join(folder, key[:2], key[2:])
 
     def get(self, key: str, summary: FileSummary) -> FileResult | None:
         payload = self.get_payload(key)
@@ -120,7 +127,7 @@ class BoundCache:
     def get_payload(self, key: str) -> bytes | None:
         """An entry's payload; None when missing, truncated or corrupted."""
         try:
-            with open(self._path(key), "rb") as fh:
+            with open(self._entry(key), "rb") as fh:
                 blob = fh.read()
         except OSError:
             return None

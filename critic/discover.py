@@ -82,7 +82,7 @@ def discover(root: Path, targets: list[Path] | None, config: Config) -> Discover
 
     def walk(top: Path, top_rel: str) -> None:
         # a stack, not recursion: a tree a thousand folders deep must not overflow Python's stack
-        pending = [(top, top_rel)]
+        pending: list[tuple[str, str]] = [(os.fspath(top), top_rel)]
         while pending:
             directory, rel_dir = pending.pop()
             if ignores is not None:
@@ -92,7 +92,7 @@ def discover(root: Path, targets: list[Path] | None, config: Config) -> Discover
             except OSError as exc:
                 problems.append((rel_dir or ".", f"cannot list directory: {exc.strerror}"))
                 continue
-            below: list[tuple[Path, str]] = []
+            below: list[tuple[str, str]] = []
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 try:
@@ -111,9 +111,14 @@ def discover(root: Path, targets: list[Path] | None, config: Config) -> Discover
                         continue
                     visit_file(Path(entry.path), rel)
                 elif is_dir:
-                    below.append((Path(entry.path), rel))
+                    below.append((entry.path, rel))
                 elif entry.is_file(follow_symlinks=False):
-                    visit_file(Path(entry.path), rel)
+                    # a regular file and no link, as the directory listing already says: no
+                    # further system calls (a warm run of a large tree is mostly this loop)
+                    if _is_utf8(rel):
+                        files[rel] = FileSummary(rel, classify(entry.name))
+                    else:
+                        visit_file(Path(entry.path), rel)
                 elif classify(entry.name) in ("python", "dockerfile", "compose"):  # a pipe named app.py
                     problems.append((rel, "not a regular file (a named pipe, socket or device); not read"))
             pending.extend(reversed(below))  # depth first, in name order
@@ -174,16 +179,17 @@ class _GitIgnores:
         self.by_base: dict[str, pathspec.PathSpec] = {}
         self.loaded: set[str] = set()
 
-    def load(self, directory: Path, rel_dir: str) -> None:
+    def load(self, directory: "str | Path", rel_dir: str) -> None:
         if rel_dir in self.loaded:
             return
         self.loaded.add(rel_dir)
-        gitignore = directory / ".gitignore"
+        gitignore = os.path.join(directory, ".gitignore")
         try:
-            info = gitignore.stat()
+            info = os.stat(gitignore)
             if not stat.S_ISREG(info.st_mode) or info.st_size > _GITIGNORE_LIMIT:  # a pipe would block for ever
                 return
-            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            with open(gitignore, encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
         except OSError:
             return
         spec = pathspec.PathSpec.from_lines(_PATTERN_STYLE, lines)
