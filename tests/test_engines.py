@@ -146,6 +146,13 @@ def test_semgrep_command_is_offline_and_gets_folders_for_long_lists(tmp_path):
     many = [f"pkg{i % 3}/mod{i}.py" for i in range(500)] + ["main.py"]
     assert semgrep.targets(many) == ["main.py", "pkg0", "pkg1", "pkg2"]
     assert semgrep.targets(["app/a.py", "b.py"]) == ["app/a.py", "b.py"]
+    # more than a handful: the folders holding them, the outermost only
+    six = ["app/a.py", "app/b.py", "app/api/c.py", "app/api/v1/d.py", "tests/t.py", "tests/u.py"]
+    assert semgrep.targets(six) == ["app", "tests"]
+    assert semgrep.targets(["main.py"] + six) == ["app", "main.py", "tests"]
+    spread = [f"svc{i}/app/m.py" for i in range(6)]
+    assert semgrep.targets(spread) == [f"svc{i}" for i in range(6)]  # six folders are many: top level
+    assert semgrep.targets(spread[:4] + ["svc0/app/n.py"]) == [f"svc{i}/app" for i in range(4)]
 
 
 def test_hadolint_parse_recorded_output():

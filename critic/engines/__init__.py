@@ -69,24 +69,33 @@ def run_engine(adapter: ModuleType, root: Path, files: Sequence[FileSummary], co
             f"(install it, or set CRITIC_{name.upper()}_BIN)",
         )
     version: str | None = None
+    # the --version probe runs beside the scan, not before it (bandit's costs a quarter of a
+    # second, most of a pre-commit run on one file)
+    probe_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"critic-{name}-version")
+    probe = probe_thread.submit(adapter.version, binary, min(_VERSION_TIMEOUT, config.engine_timeout))
+    probe_thread.shutdown(wait=False)
+
+    def probed() -> str | None:  # the version for a failed run's record, if the probe had one
+        try:
+            return probe.result()
+        except Exception:
+            return None
+
     try:
-        version = adapter.version(binary, min(_VERSION_TIMEOUT, config.engine_timeout))
-        left = config.engine_timeout - (time.monotonic() - started)
-        if left <= 0:
-            raise EngineFailure("timeout", f"{name} did not finish within {config.engine_timeout:g}s")
         with tempfile.TemporaryDirectory(prefix=f"critic-{name}-") as workdir:
             # (results, the version the engine printed in its report, if it does: semgrep)
-            found, reported = adapter.check(binary, root, paths, config, left, workdir)
-        version = reported or version
+            found, reported = adapter.check(binary, root, paths, config, config.engine_timeout, workdir)
+        version = reported or probe.result()  # a probe that failed or hung fails the run, as before
     except EngineFailure as failure:
+        version = version or probed()
         if failure.status == "timeout" and "--version" not in failure.reason:
             # the adapter saw only what was left of the budget; say what the user configured
             return outcome("timeout", version, f"{name} did not finish within {config.engine_timeout:g}s (engine-timeout); killed")
         return outcome(failure.status, version, failure.reason)
     except OSError as exc:  # the binary exists but cannot be executed
-        return outcome("failed", version, f"cannot run {adapter.BINARY}: {exc.strerror or exc}")
+        return outcome("failed", version or probed(), f"cannot run {adapter.BINARY}: {exc.strerror or exc}")
     except Exception as exc:  # a bug of the adapter on output it did not expect: still data
-        return outcome("failed", version, f"critic could not read {name}'s report: {type(exc).__name__}: {exc}")
+        return outcome("failed", version or probed(), f"critic could not read {name}'s report: {type(exc).__name__}: {exc}")
     wanted = set(paths)
     return outcome("ok", version, "", [r for r in found if r.path in wanted])
 

@@ -31,8 +31,8 @@ from critic.engines.process import ARGS_BUDGET, clean_env, run, tail
 NAME = "semgrep"
 BINARY = "semgrep"
 KINDS = ("python",)
-#: Up to this many files (and characters) semgrep gets the file list; beyond, their folders.
-_MAX_FILES = 200
+#: Up to this many files (or folders) semgrep gets them named; beyond, fewer, larger folders.
+_FEW_TARGETS = 4
 _PER_FILE_TIMEOUT = 10
 
 
@@ -50,10 +50,28 @@ def version(binary: str, timeout: float) -> str | None:
 
 
 def targets(paths: Sequence[str]) -> list[str]:
-    """The files themselves when the list is short, else the top-level folders holding them."""
-    if len(paths) <= _MAX_FILES and sum(len(p) + 1 for p in paths) <= ARGS_BUDGET // 4:
+    """As few command-line targets as cover ``paths``: semgrep pays about a tenth of a second
+    for every target it is given, files and folders alike, and little for each file a folder
+    holds (27 files named one by one: 5.2 s; their folder: 2.9 s).
+
+    A handful of files are named themselves. More are replaced by the folders holding them
+    (a folder inside another one given is dropped), or, when those are still many, by the
+    top-level entries of the tree. Results from files not asked about are filtered out later.
+    """
+    if len(paths) <= _FEW_TARGETS and sum(len(p) + 1 for p in paths) <= ARGS_BUDGET // 4:
         return list(paths)
+    folders = sorted({p.rsplit("/", 1)[0] if "/" in p else p for p in paths})
+    given = set(folders)
+    outermost = [f for f in folders if not any(a in given for a in _ancestors(f))]
+    if len(outermost) <= _FEW_TARGETS:
+        return outermost
     return sorted({p.split("/", 1)[0] for p in paths})
+
+
+def _ancestors(folder: str) -> list[str]:
+    """``a`` and ``a/b`` for ``a/b/c``."""
+    parts = folder.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def command(binary: str, target_list: Sequence[str], config: Config) -> list[str]:
