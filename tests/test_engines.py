@@ -143,16 +143,55 @@ def test_semgrep_command_is_offline_and_gets_folders_for_long_lists(tmp_path):
     assert Path(semgrep.rules_dir(), "sql_taint.yaml").is_file()
     env = semgrep.environment(str(tmp_path))
     assert env["SEMGREP_ENABLE_VERSION_CHECK"] == "0" and env["HOME"].startswith(str(tmp_path))
-    many = [f"pkg{i % 3}/mod{i}.py" for i in range(500)] + ["main.py"]
-    assert semgrep.targets(many) == ["main.py", "pkg0", "pkg1", "pkg2"]
-    assert semgrep.targets(["app/a.py", "b.py"]) == ["app/a.py", "b.py"]
-    # more than a handful: the folders holding them, the outermost only
-    six = ["app/a.py", "app/b.py", "app/api/c.py", "app/api/v1/d.py", "tests/t.py", "tests/u.py"]
-    assert semgrep.targets(six) == ["app", "tests"]
-    assert semgrep.targets(["main.py"] + six) == ["app", "main.py", "tests"]
-    spread = [f"svc{i}/app/m.py" for i in range(6)]
-    assert semgrep.targets(spread) == [f"svc{i}" for i in range(6)]  # six folders are many: top level
-    assert semgrep.targets(spread[:4] + ["svc0/app/n.py"]) == [f"svc{i}/app" for i in range(4)]
+    assert semgrep.targets(["app/a.py", "b.py"], tmp_path) == ["app/a.py", "b.py"]
+
+
+def _py_tree(root: Path, paths: list[str]) -> list[str]:
+    for rel in paths:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x = 1\n", encoding="utf-8")
+    return paths
+
+
+def test_semgrep_gets_a_folder_only_where_that_scans_exactly_the_files_asked_for(tmp_path):
+    app = _py_tree(tmp_path, [f"app/m{i}.py" for i in range(6)] + ["app/api/v1/r.py", "app/tests/test_c.py"])
+    tests = _py_tree(tmp_path, ["tests/test_a.py", "tests/test_b.py"])
+    _py_tree(tmp_path, ["main.py"])
+    # every Python file of app/ and tests/ asked for: the folders; a top-level file is named
+    assert semgrep.targets(app + tests + ["main.py"], tmp_path) == ["app", "main.py", "tests"]
+    # five files of a larger folder (a pre-commit run): named, never the whole folder
+    assert semgrep.targets(app[:5], tmp_path) == sorted(app[:5])
+    # a folder is scanned with semgrep's ignore lists off, or it would skip app/tests/
+    argv = semgrep.command("semgrep", ["/x/app"], Config(), folders=True)
+    assert semgrep.IGNORE_FILES_FLAG in argv and semgrep.IGNORE_FILES_FLAG not in semgrep.command("semgrep", ["/x/a.py"], Config())
+    # beyond the argument budget: the top-level folders
+    many = [f"pkg{i % 3}/{'d' * 120}/mod{i}.py" for i in range(1500)]
+    assert semgrep.targets(many, tmp_path) == ["pkg0", "pkg1", "pkg2"]
+
+
+SEMGREP_WITHOUT_THE_FLAG = """#!/bin/sh
+echo "$@" >> "{log}"
+for a in "$@"; do
+  if [ "$a" = "--x-ignore-semgrepignore-files" ]; then echo "semgrep scan: unknown option '$a'." >&2; exit 2; fi
+done
+echo '{{"version": "1.0.0", "results": [], "errors": []}}'
+"""
+
+
+def test_a_semgrep_without_the_ignore_flag_gets_the_files_named(tmp_path):
+    root = tmp_path / "tree"
+    paths = _py_tree(root, [f"app/m{i}.py" for i in range(6)])
+    log = tmp_path / "argv.log"
+    fake = tmp_path / "semgrep"
+    fake.write_text(SEMGREP_WITHOUT_THE_FLAG.format(log=log), encoding="utf-8")
+    fake.chmod(0o755)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    results, version = semgrep.check(str(fake), root, paths, Config(), 30, str(workdir))
+    assert (results, version) == ([], "1.0.0")
+    first, second = log.read_text(encoding="utf-8").splitlines()
+    assert first.endswith(f"-- {root / 'app'}") and semgrep.IGNORE_FILES_FLAG in first
+    assert second.endswith(" ".join(str(root / p) for p in paths)) and semgrep.IGNORE_FILES_FLAG not in second
 
 
 def test_hadolint_parse_recorded_output():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -31,7 +32,7 @@ from critic.engines.process import ARGS_BUDGET, clean_env, run, tail
 NAME = "semgrep"
 BINARY = "semgrep"
 KINDS = ("python",)
-#: Up to this many files (or folders) semgrep gets them named; beyond, fewer, larger folders.
+#: Up to this many files are always named, whatever the folders hold.
 _FEW_TARGETS = 4
 _PER_FILE_TIMEOUT = 10
 
@@ -49,37 +50,60 @@ def version(binary: str, timeout: float) -> str | None:
     return None
 
 
-def targets(paths: Sequence[str]) -> list[str]:
-    """As few command-line targets as cover ``paths``: semgrep pays about a tenth of a second
-    for every target it is given, files and folders alike, and little for each file a folder
-    holds (27 files named one by one: 5.2 s; their folder: 2.9 s).
+def targets(paths: Sequence[str], root: Path | None = None) -> list[str]:
+    """The command-line targets that make semgrep scan exactly ``paths`` (relative to ``root``).
 
-    A handful of files are named themselves. More are replaced by the folders holding them
-    (a folder inside another one given is dropped), or, when those are still many, by the
-    top-level entries of the tree. Results from files not asked about are filtered out later.
+    semgrep pays about a tenth of a second for every target it is given (27 files named one
+    by one: 5.2 s; their folder: 2.9 s), so a top-level folder is given instead of its files
+    where that changes nothing: every Python file in the folder is one asked for (a pre-commit
+    run on five files must not scan the whole tree). Everything else is named; beyond the
+    argument budget, the top-level folders are given. A folder is scanned with semgrep's own
+    ignore lists turned off (IGNORE_FILES_FLAG), or it would skip tests/ and vendor/ inside it.
     """
-    if len(paths) <= _FEW_TARGETS and sum(len(p) + 1 for p in paths) <= ARGS_BUDGET // 4:
-        return list(paths)
-    folders = sorted({p.rsplit("/", 1)[0] if "/" in p else p for p in paths})
-    given = set(folders)
-    outermost = [f for f in folders if not any(a in given for a in _ancestors(f))]
-    if len(outermost) <= _FEW_TARGETS:
-        return outermost
-    return sorted({p.split("/", 1)[0] for p in paths})
+    if len(paths) <= _FEW_TARGETS or root is None:
+        return _named_or_top_level(paths)
+    wanted = set(paths)
+    by_top: dict[str, list[str]] = {}
+    for p in paths:
+        if "/" in p:
+            by_top.setdefault(p.split("/", 1)[0], []).append(p)
+    out = [p for p in paths if "/" not in p]
+    for top, inside in sorted(by_top.items()):
+        out += [top] if set(_python_files(root, top)) <= wanted else inside
+    return _named_or_top_level(out)
 
 
-def _ancestors(folder: str) -> list[str]:
-    """``a`` and ``a/b`` for ``a/b/c``."""
-    parts = folder.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+#: semgrep skips what its ignore lists name (tests/, vendor/, a project's .semgrepignore) inside
+#: a folder it is given, never a file named. This flag turns that off (semgrep >= 1.100 or so;
+#: marked internal): critic decides what is scanned. A semgrep that refuses it gets the files
+#: named instead.
+IGNORE_FILES_FLAG = "--x-ignore-semgrepignore-files"
 
 
-def command(binary: str, target_list: Sequence[str], config: Config) -> list[str]:
+def _named_or_top_level(names: Sequence[str]) -> list[str]:
+    if sum(len(p) + 1 for p in names) <= ARGS_BUDGET // 4:
+        return sorted(names)
+    return sorted({p.split("/", 1)[0] for p in names})
+
+
+def _python_files(root: Path, top: str) -> list[str]:
+    """Every .py file semgrep would scan under ``root/top`` with its ignore lists off."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root / top):
+        dirs[:] = [d for d in dirs if d not in DEFAULT_EXCLUDES and not os.path.islink(os.path.join(folder, d))]
+        rel = Path(folder).relative_to(root).as_posix()
+        found += [f"{rel}/{name}" for name in files if name.endswith(".py")]
+    return found
+
+
+def command(binary: str, target_list: Sequence[str], config: Config, folders: bool = False) -> list[str]:
     argv = [
         binary, "scan", "--config", rules_dir(), "--json", "--quiet", "--metrics=off",
         "--disable-version-check", "--no-git-ignore", "--oss-only",
         "--timeout", str(_PER_FILE_TIMEOUT), "--max-target-bytes", str(config.max_file_bytes),
     ]
+    if folders:
+        argv.append(IGNORE_FILES_FLAG)
     for pattern in tuple(DEFAULT_EXCLUDES) + tuple(config.exclude):
         argv += ["--exclude", pattern]
     return argv + ["--", *target_list]
@@ -100,8 +124,16 @@ def environment(workdir: str) -> dict[str, str]:
 
 
 def check(binary: str, root: Path, paths: Sequence[str], config: Config, timeout: float, workdir: str) -> tuple[list[EngineResult], str | None]:
-    absolute = [str(root / target) for target in targets(paths)]  # engines run without a cwd
-    done = run(command(binary, absolute, config), timeout=timeout, env=environment(workdir))
+    chosen = targets(paths, root)
+    absolute = [str(root / target) for target in chosen]  # engines run without a cwd
+    folders = any(os.path.isdir(a) for a in absolute)
+    started = time.monotonic()
+    done = run(command(binary, absolute, config, folders), timeout=timeout, env=environment(workdir))
+    if folders and done.returncode not in (0, 1) and not done.timed_out and IGNORE_FILES_FLAG in (done.stderr + done.stdout):
+        # a semgrep without the flag: name the files, which its ignore lists never skip
+        absolute = [str(root / p) for p in _named_or_top_level(paths)]
+        left = timeout - (time.monotonic() - started)
+        done = run(command(binary, absolute, config), timeout=max(left, 1.0), env=environment(workdir))
     if done.timed_out:
         raise EngineFailure("timeout", f"semgrep did not finish within {timeout:g}s")
     if done.returncode not in (0, 1):
