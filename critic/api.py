@@ -153,7 +153,8 @@ def critique(
     criteria = ()
     if task_plan is not None:
         # after the fingerprints: a criterion names the findings behind it by fingerprint
-        findings, criteria = task_plan.judge(findings, config=config, files=files)
+        facts = [fact for r in results for fact in r.facts]
+        findings, criteria = task_plan.judge(findings, config=config, files=files, facts=facts)
     findings.sort(key=lambda f: f.sort_key)
     errors.sort(key=lambda e: (e.path, e.message))
     engine_runs.sort(key=lambda e: e.name)

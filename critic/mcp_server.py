@@ -91,7 +91,13 @@ def _inputs(arguments: Mapping[str, Any]) -> tuple[Path, dict]:
     if not path.is_dir():
         raise ValueError(f"no such folder: {arguments['path']}")
     given = arguments.get("task") or {}
-    inputs = dict(given.get("inputs") or given) if isinstance(given, Mapping) else {}
+    inputs: dict = {}
+    if isinstance(given, Mapping):
+        # as parse_task reads a task: the fields under `inputs` first, then the top level's
+        nested = given.get("inputs")
+        inputs = {k: v for k, v in given.items() if k != "inputs"}
+        if isinstance(nested, Mapping):
+            inputs.update(nested)
     for name in _TASK_FIELDS:
         if arguments.get(name) is not None:
             inputs[name] = arguments[name]

@@ -37,13 +37,35 @@ from critic.model import TIER_RANK, TIERS, CriterionResult, Finding
 
 if TYPE_CHECKING:  # pragma: no cover
     from critic.config import Config
-    from critic.model import FileSummary, Report
+    from critic.model import Fact, FileSummary, Report
     from critic.registry import RulePack
 
 NO_RULE_NOTE = "no rule maps to this criterion"
 STATUSES = ("pass", "fail", "not_checkable")
 MODES = ("full", "fail_only", "not_checkable")
-REQUIREMENTS = ("openapi_spec", "handoff")
+#: What a criterion can require of the tree before critic may call it `pass`: with a
+#: requirement unmet, its rules still run (a finding still fails it), but silence proves
+#: nothing ("Docker health checks configured" in a tree with no Dockerfile), so the
+#: criterion is `not_checkable` with this note.
+REQUIREMENT_NOTES = {
+    "openapi_spec": "No OpenAPI spec was found or configured to compare the routes with.",
+    "handoff": "The task gave no hand-off to check.",
+    "routes": "critic found no HTTP routes it can resolve (FastAPI and Flask), so nothing was judged.",
+    "auth": "critic found no authentication in the code (no protected route, auth dependency or hook), so there was nothing to judge.",
+    "database": "critic found no database access in the code (no SQLAlchemy, ORM or driver import, no database URL), so there was nothing to judge.",
+    "dockerfile": "There is no Dockerfile in the scanned tree, so there was nothing to judge.",
+    "compose": "There is no docker-compose file in the scanned tree, so there was nothing to judge.",
+    "container_files": "There is no Dockerfile or docker-compose file in the scanned tree, so there was nothing to judge.",
+}
+REQUIREMENTS = tuple(REQUIREMENT_NOTES)
+#: Modules whose import means the code talks to a database.
+_DATABASE_MODULES = frozenset(
+    {
+        "sqlalchemy", "sqlmodel", "tortoise", "peewee", "mongoengine", "beanie", "psycopg", "psycopg2",
+        "asyncpg", "pg8000", "pymysql", "MySQLdb", "aiomysql", "asyncmy", "mysql", "sqlite3", "aiosqlite",
+        "pymongo", "motor", "django",
+    }
+)
 
 #: Where an OpenAPI spec is looked for, in this order, when neither the task nor the
 #: configuration names one (relative to the scanned root). Shared with PRJ004.
@@ -64,7 +86,10 @@ _TIER_KEYS = {
     "nicetohave": "nice_to_have",
     "optional": "nice_to_have",
 }
-_DOC_WORDS = frozenset({"documentation", "document", "documented", "docs"})
+#: Words of a prompt that ask for documentation. "document" alone does not ("a document
+#: management API"); "document" followed by one of _DOC_OBJECTS does ("document the API").
+_DOC_WORDS = frozenset({"documentation", "documented", "docs", "readme"})
+_DOC_OBJECTS = frozenset({"the", "it", "all", "each", "every", "your", "its", "api", "apis", "endpoints", "how", "usage", "setup"})
 
 
 class TaskError(ValueError):
@@ -124,7 +149,13 @@ def parse_task(data: object, base: Path | None = None) -> Task:
                     return where[name]
         return None
 
-    criteria = _criteria(inputs.get("validation_criteria"))
+    for where in (inputs, data):
+        near_miss = [k for k in ("criteria", "validationCriteria", "validation-criteria") if k in where]
+        if near_miss and "validation_criteria" not in where:
+            raise TaskError(f"task has `{near_miss[0]}`: the criteria go under `validation_criteria`")
+    # the build task's criteria sit under inputs; a task that has them only at the top level
+    # is judged by those rather than silently by none
+    criteria = _criteria(inputs.get("validation_criteria") if "validation_criteria" in inputs else data.get("validation_criteria"))
     prompt = pick("original_prompt")
     if prompt is not None and not isinstance(prompt, str):
         raise TaskError("`original_prompt` must be a string")
@@ -214,16 +245,25 @@ class CriteriaEntry:
     unless: tuple[str, ...] = ()
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     mode: str = "full"
-    requires: str | None = None
+    requires: tuple[str, ...] = ()
     note: str = ""
 
+    @property
+    def broad(self) -> bool:
+        """An entry for a broad criterion: it selects a whole family or an engine's findings."""
+        return any(s.endswith(":") or s.isalpha() for s in self.rules)
+
     def selects(self, finding: Finding) -> bool:
+        return self.selector_of(finding) is not None
+
+    def selector_of(self, finding: Finding) -> str | None:
+        """The first of the entry's selectors that takes ``finding``, else None."""
         for selector in self.rules:
             if _selector_matches(selector, finding.rule_id):
                 globs = self.paths.get(selector) or self.paths.get(finding.rule_id)
                 if not globs or any(fnmatch.fnmatchcase(finding.path, g) for g in globs):
-                    return True
-        return False
+                    return selector
+        return None
 
 
 def _selector_matches(selector: str, rule_id: str) -> bool:
@@ -275,12 +315,13 @@ def parse_criteria_table(text: str, label: str = "criteria.toml") -> tuple[Crite
         rules = tuple(raw.get("rules", ()))
         if mode != "not_checkable" and not rules:
             raise ValueError(f"{where}: a {mode} entry needs rules")
-        requires = raw.get("requires")
-        if requires is not None and requires not in REQUIREMENTS:
-            raise ValueError(f"{where}: requires must be one of {', '.join(REQUIREMENTS)}")
+        requires = raw.get("requires", ())
+        requires = (requires,) if isinstance(requires, str) else tuple(requires)
+        if any(r not in REQUIREMENTS for r in requires):
+            raise ValueError(f"{where}: requires must be among {', '.join(REQUIREMENTS)}")
         note = raw.get("note", "")
-        if (mode != "full" or requires) and not note:
-            raise ValueError(f"{where}: a {mode} entry (or one with requires) needs a note saying why")
+        if mode != "full" and not note:
+            raise ValueError(f"{where}: a {mode} entry needs a note saying why")
         paths = raw.get("paths", {})
         if not isinstance(paths, dict) or any(k not in rules for k in paths):
             raise ValueError(f"{where}: paths is a table keyed by the entry's own rule selectors")
@@ -366,11 +407,13 @@ class TaskPlan:
         *,
         config: "Config | None" = None,
         files: "Sequence[FileSummary] | None" = None,
+        facts: "Sequence[Fact] | None" = None,
     ) -> tuple[list[Finding], tuple[CriterionResult, ...]]:
         """Apply the task's tiers to the findings behind its criteria and judge each criterion.
 
         ``config`` says which rules ran (a deselected rule cannot make a criterion pass);
-        ``files`` says whether an OpenAPI spec is present.
+        ``files`` and ``facts`` say what the tree holds (a spec, a Dockerfile, routes, auth, a
+        database): a criterion about something absent is never `pass`.
         """
         from critic.findings import with_fingerprints
 
@@ -379,10 +422,7 @@ class TaskPlan:
             findings = with_fingerprints(findings)
         native = [r.id for r in self.pack.rules]
         enabled = (lambda rid: config.rule_enabled(rid)) if config is not None else (lambda rid: True)
-        met = {
-            "handoff": self.context.get("handoff") is not None,
-            "openapi_spec": self._spec_present(config, files),
-        }
+        met = self._requirements_met(config, files, facts)
         tiers: dict[int, str] = {}  # from "full" entries: the task's tier replaces the rule's
         raised: dict[int, str] = {}  # from "fail_only" entries: the task's tier only raises it
         results = []
@@ -399,10 +439,10 @@ class TaskPlan:
                     can_pass = False
                     notes.append(entry.note)
                     continue
-                if entry.requires and not met[entry.requires]:
+                unmet = [r for r in entry.requires if not met[r]]
+                if unmet:  # its rules still run: a finding fails the criterion all the same
                     can_pass = False
-                    notes.append(entry.note)
-                    continue
+                    notes.append(entry.note or " ".join(REQUIREMENT_NOTES[r] for r in unmet))
                 ids = _expand(entry.rules, native)
                 ran = [i for i in ids if enabled(i)]
                 skipped = [i for i in ids if not enabled(i)]
@@ -413,12 +453,17 @@ class TaskPlan:
                     can_pass = False
                     notes.append(entry.note)
                 rules += ran
-                target = tiers if entry.mode == "full" else raised
                 for index, f in enumerate(findings):
-                    if entry.selects(f) and (":" in f.rule_id or enabled(f.rule_id)):
+                    selector = entry.selector_of(f)
+                    if selector is not None and (":" in f.rule_id or enabled(f.rule_id)):
                         behind.append(index)
                         if ":" in f.rule_id:
                             rules.append(f.rule_id)
+                        # the task's tier replaces the rule's only for a criterion about that
+                        # rule's standard; a broad one ("Follows security best practices", whose
+                        # entry takes every SEC rule and the engines) may raise a tier, never lower
+                        # a critical SQL injection to nice_to_have
+                        target = tiers if entry.mode == "full" and not entry.broad else raised
                         current = target.get(index)
                         if current is None or TIER_RANK[tier] < TIER_RANK[current]:
                             target[index] = tier
@@ -449,6 +494,28 @@ class TaskPlan:
                 tier = raised[index]
             out.append(f if tier == f.tier else replace(f, tier=tier))
         return out, tuple(results)
+
+    def _requirements_met(
+        self, config: "Config | None", files: "Sequence[FileSummary] | None", facts: "Sequence[Fact] | None"
+    ) -> dict[str, bool]:
+        kinds = {f.kind for f in files} if files is not None else set()
+        facts = facts or ()
+        routes = [f for f in facts if f.kind == "route"]
+        stacks = [f for f in facts if f.kind == "stack"]
+        dockerfile = "dockerfile" in kinds
+        return {
+            # an empty hand-off ({}) claims nothing: nothing to find true
+            "handoff": self.context.get("handoff") not in (None, {}),
+            "openapi_spec": self._spec_present(config, files),
+            "routes": bool(routes),
+            "auth": any(r.get("auth") or r.get("dependencies_auth") for r in routes)
+            or any(f.kind == "auth_alias" or (f.kind == "before_request" and f.get("auth")) for f in facts),
+            "database": any(set(s.get("imports") or ()) & _DATABASE_MODULES or s.get("databases") for s in stacks)
+            or any(f.kind in ("create_all", "relationship", "session_dependency") for f in facts),
+            "dockerfile": dockerfile,
+            "compose": "compose" in kinds,
+            "container_files": dockerfile or "compose" in kinds,
+        }
 
     def _spec_present(self, config: "Config | None", files: "Sequence[FileSummary] | None") -> bool:
         configured = self.context.get("spec") or (config.options.get("PRJ004", {}).get("spec") if config is not None else None)
@@ -486,9 +553,14 @@ def plan_task(task: "Mapping[str, object] | Task", pack: "RulePack") -> TaskPlan
     docs = task.documentation_requested
     if docs is None:
         asked = any(entry.id == "api-documentation" for _, _, entries in matches for entry in entries)
-        docs = asked or bool(_DOC_WORDS & set(words(task.original_prompt)))
+        docs = asked or asks_for_documentation(task.original_prompt)
     context["documentation_requested"] = docs
     return TaskPlan(task, pack, matches, context)
+
+
+def asks_for_documentation(prompt: str) -> bool:
+    said = words(prompt)
+    return bool(_DOC_WORDS & set(said)) or any(a == "document" and b in _DOC_OBJECTS for a, b in zip(said, said[1:]))
 
 
 @lru_cache(maxsize=1)

@@ -116,3 +116,16 @@ def test_run_tool_in_process_matches_the_schema():
     jsonschema.Draft202012Validator.check_schema(INPUT_SCHEMA)
     with pytest.raises(ValueError, match="no such hand-off file"):
         run_tool({"path": str(FIXTURES / "fastapi_clean"), "handoff": "missing.json"})
+
+
+def test_a_task_argument_keeps_its_top_level_fields():
+    # a PLN task whose hand-off and include_docker sit beside `inputs`, as parse_task reads them
+    task = {
+        "inputs": {"validation_criteria": {"critical": ["Hand-off outputs are accurate"]}},
+        "handoff": "handoff.json",
+        "include_docker": False,
+    }
+    verdict = run_tool({"path": str(FIXTURES / "spec_handoff"), "engines": "none", "task": task})
+    (criterion,) = verdict["criteria"]
+    assert criterion["status"] == "fail"
+    assert {f["rule_id"] for f in verdict["findings"] if f["path"] == "handoff.json"} == {"PRJ005"}

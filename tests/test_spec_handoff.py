@@ -107,6 +107,13 @@ def test_servers_prefix_variables_and_parameter_names(tmp_path):
     assert _found(tmp_path, "PRJ004") == []
 
 
+def test_a_relative_server_url_is_a_prefix_from_the_root(tmp_path):
+    relative = SPEC.replace("  - url: https://example.com/{base}\n    variables:\n      base: {default: api/v1}\n", "  - url: api/v1/\n")
+    assert "url: api/v1/" in relative
+    _tree(tmp_path, {"specs/openapi.yaml": relative, "app/main.py": MAIN, "app/routers/items.py": ITEMS})
+    assert _found(tmp_path, "PRJ004") == []
+
+
 def test_missing_operation_and_undocumented_route(tmp_path):
     spec = SPEC + "    delete: {}\n  /orders:\n    get: {}\n"
     items = ITEMS + '\n\n@router.put("/{item_id}")\ndef replace_item(item_id: int):\n    return {}\n'
@@ -210,6 +217,16 @@ def test_endpoints_by_prefix_method_and_shape(tmp_path):
         "The hand-off lists the endpoint `/api/v1/item`, but no route serves it",
         "The hand-off lists the endpoint `/api/v2/items`, but no route serves it",
         "The hand-off lists the endpoint `DELETE /api/v1/items/{id}`, but no route serves it",
+    ]
+
+
+def test_endpoints_relative_to_the_base_url_as_a_mapping_and_express_style(tmp_path):
+    _project(tmp_path)
+    relative = {"api": {"base_url": "http://localhost:8000/api/v1"}, "endpoints": ["GET /items", "POST /items", "GET /items/:id"]}
+    assert _found(tmp_path, "PRJ005", task={"handoff": relative}) == []
+    keyed = {"base_url": "/api/v1", "endpoints": {"GET /items": "list", "DELETE /items/{id}": "remove"}}
+    assert _messages(tmp_path, "PRJ005", task={"handoff": keyed}) == [
+        "The hand-off lists the endpoint `DELETE /items/{id}`, but no route serves it",
     ]
 
 

@@ -16,8 +16,10 @@ from critic.registry import default_pack
 from critic.report.json_report import report_dict
 from critic.task import (
     NO_RULE_NOTE,
+    REQUIREMENT_NOTES,
     Task,
     TaskError,
+    asks_for_documentation,
     criteria_table,
     critique_task,
     load_task,
@@ -114,6 +116,22 @@ def test_task_file_resolves_its_handoff_next_to_it(tmp_path):
         load_task(tmp_path / "broken.json")
 
 
+def test_an_empty_handoff_proves_nothing(tmp_path):
+    report = critique([FIXTURES / "spec_handoff"], Config(select=("PRJ005",)), engines=(),
+                      task={"handoff": {}, "validation_criteria": {"critical": ["Hand-off outputs are accurate"]}})
+    (only,) = report.criteria
+    assert (only.status, only.findings) == ("not_checkable", ())
+    assert "hand-off" in only.note
+
+
+def test_criteria_are_never_dropped_in_silence():
+    # inputs without criteria: the top-level ones are judged rather than none
+    task = parse_task({"inputs": {"original_prompt": "Build it"}, "validation_criteria": {"critical": ["SQL injection prevented"]}})
+    assert task.criteria == (("critical", "SQL injection prevented"),)
+    with pytest.raises(TaskError, match="go under `validation_criteria`"):
+        parse_task({"inputs": {"criteria": {"critical": ["Tests pass"]}}})
+
+
 def test_the_handoff_may_sit_in_outputs_or_the_preceding_task():
     assert parse_task({"outputs": {"port": 1}}).handoff == {"port": 1}
     assert parse_task({"preceding_task": {"outputs": {"port": 2}}}).handoff == {"port": 2}
@@ -166,6 +184,15 @@ def test_every_rule_the_table_names_exists():
         ("Hand-off outputs are accurate", ["handoff"]),
         ("Returns structured verdict", []),
         ("GraphQL schema valid", []),
+        # phrasings a second reading found mapped to the wrong rules
+        ("No debug prints", []),
+        ("Debug mode disabled in production", ["debug-mode"]),
+        ("Postgres service has a healthcheck", ["docker-healthchecks"]),
+        ("All endpoints documented", ["api-documentation"]),
+        ("Authentication required on all endpoints", ["authentication"]),
+        ("Users can log out", []),
+        ("Uses Pydantic v2 (not v1)", ["input-validation"]),  # not versioning: the bare "v1" is no phrase
+        ("All routes under /api/v1 prefix", ["versioning"]),
     ],
 )
 def test_criteria_map_to_entries(text, entries):
@@ -260,6 +287,54 @@ def test_the_tasks_tiers_override_the_rules(tmp_path):
     assert both.verdict == "fail"
 
 
+def test_a_broad_criterion_never_lowers_a_rule_it_names_by_family(tmp_path):
+    # "Follows security best practices" selects every SEC rule, SQL001 and the engines: a
+    # nice-to-have catch-all may raise tiers but must not turn a critical SQL injection or a
+    # hard-coded secret into a nice-to-have
+    _tree(tmp_path, {
+        "app/db.py": 'import sqlite3\n\n\ndef find(conn, name):\n    return conn.execute(f"SELECT * FROM t WHERE n = \'{name}\'")\n',
+        "app/settings.py": 'SECRET_KEY = "a-very-real-looking-secret-1234"\n',
+    })
+    config = Config(select=("SQL001", "SEC002"))
+    task = {"validation_criteria": {"nice_to_have": ["Follows security best practices"]}}
+    report = critique([tmp_path], config, engines=(), task=task)
+    assert sorted((f.path, f.line, f.rule_id, f.tier) for f in report.findings) == [
+        ("app/db.py", 5, "SQL001", "critical"),
+        ("app/settings.py", 1, "SEC002", "critical"),
+    ]
+    assert report.verdict == "fail"
+    (only,) = report.criteria
+    assert only.status == "fail" and len(only.findings) == 2
+
+
+def test_a_criterion_about_something_absent_is_never_pass(tmp_path):
+    # two plain routes: no Dockerfile, no compose file, no authentication, no database
+    _tree(tmp_path, {"app/main.py": 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/v1/ping")\ndef ping():\n    return {"ok": True}\n'})
+    task = {"include_docker": False, "validation_criteria": {
+        "critical": ["JWT authentication implemented", "Passwords hashed with bcrypt"],
+        "expected": ["Docker health checks configured", "Container runs as non-root user", "Dockerfile created",
+                     "Database migrations created", "Docker Compose volumes for persistence", "API versioning"],
+    }}
+    report = critique([tmp_path], engines=(), task=task)
+    status = {c.text: (c.status, c.note) for c in report.criteria}
+    for text in ("JWT authentication implemented", "Passwords hashed with bcrypt"):
+        assert status[text] == ("not_checkable", REQUIREMENT_NOTES["auth"]), text
+    for text in ("Docker health checks configured", "Container runs as non-root user"):
+        assert status[text] == ("not_checkable", REQUIREMENT_NOTES["container_files"]), text
+    assert status["Dockerfile created"] == ("not_checkable", REQUIREMENT_NOTES["dockerfile"])
+    assert status["Database migrations created"] == ("not_checkable", REQUIREMENT_NOTES["database"])
+    assert status["Docker Compose volumes for persistence"][0] == "not_checkable"
+    assert status["API versioning"] == ("pass", "")  # there are routes, all under /v1
+
+
+def test_an_unmet_requirement_still_lets_a_finding_fail_the_criterion(tmp_path):
+    # no Dockerfile, Docker checks on: PRJ001 reports it, so "Dockerfile created" fails
+    _tree(tmp_path, {"app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
+    report = critique([tmp_path], Config(select=("PRJ001",)), engines=(), task={"validation_criteria": {"expected": ["Dockerfile created"]}})
+    (only,) = report.criteria
+    assert only.status == "fail" and [f.rule_id for f in report.findings] == ["PRJ001"]
+
+
 def test_indirect_evidence_raises_a_tier_but_never_lowers_it(flawed):
     # SEC001 is critical; "Logging implemented" (nice_to_have, fail_only) must not lower it
     assert {f.tier for f in flawed.findings if f.rule_id == "SEC001"} == {"critical"}
@@ -288,6 +363,20 @@ def test_include_docker_false_turns_off_prj001(tmp_path):
     assert [(f.path, f.line, f.rule_id) for f in critique([tmp_path], config, engines=()).findings] == [("app/main.py", 1, "PRJ001")]
     assert critique([tmp_path], config, engines=(), task={"include_docker": False}).findings == ()
     assert critique([tmp_path], config, engines=(), task={"inputs": {"include_docker": "false"}}).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "asked"),
+    [
+        ("Build a document management API", False),
+        ("Build a notes API and document the endpoints", True),
+        ("Build a notes API with a README", True),
+        ("Build a notes API; include API documentation", True),
+        ("Build a notes API", False),
+    ],
+)
+def test_documentation_requests_in_the_prompt(prompt, asked):
+    assert asks_for_documentation(prompt) is asked
 
 
 def test_a_task_asking_for_documentation_allows_it(tmp_path):

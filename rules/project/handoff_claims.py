@@ -220,6 +220,8 @@ class HandoffClaims(ProjectRule):
         doc = self._load(raw)
         if doc is None:
             return
+        # endpoints may be claimed relative to the API's base URL ("GET /users" under /api/v1)
+        self._bases = [b for b in (_base_path(doc), _base_path(doc.get("outputs"))) if b]
         sections: list[tuple[tuple, Mapping]] = [((), doc)]
         outputs = doc.get("outputs")
         if isinstance(outputs, Mapping):
@@ -354,11 +356,19 @@ class HandoffClaims(ProjectRule):
 
     def _endpoints(self, at: tuple, section: Mapping) -> None:
         items = section.get("endpoints")
-        if not isinstance(items, list) or not self._routes_known():
+        if isinstance(items, Mapping):  # {"GET /users": "lists users", ...}
+            keyed = [(key, key) for key in items]
+        elif isinstance(items, list):
+            keyed = list(enumerate(items))
+        else:
             return
-        for index, item in enumerate(items):
+        if not self._routes_known():
+            return
+        for index, item in keyed:
             method, path = _endpoint(item)
             if path is None or self._routed(method, path):
+                continue
+            if any(self._routed(method, base + path) for base in self._bases if not path.startswith(base + "/")):
                 continue
             label = f"{method} {path}" if method else path
             self._claim(
@@ -637,6 +647,19 @@ def _int(value: object) -> int | None:
 def _requirement_name(match: str) -> str:
     name = match.lower().split("[")[0]
     return name[: -len("-binary")] if name.endswith("-binary") else name
+
+
+def _base_path(section: object) -> str | None:
+    """The path of the API base URL a hand-off gives (``api.base_url`` or ``base_url``)."""
+    if not isinstance(section, Mapping):
+        return None
+    api = section.get("api")
+    raw = api.get("base_url") if isinstance(api, Mapping) else None
+    raw = raw if isinstance(raw, str) else section.get("base_url")
+    if not isinstance(raw, str):
+        return None
+    path = _endpoint(raw)[1]
+    return path.rstrip("/") if path and path.rstrip("/") else None
 
 
 def _endpoint(item: object) -> tuple[str | None, str | None]:

@@ -18,7 +18,7 @@ _IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS", "TRACE"})
 _SPEC_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 #: First path segments of the framework's own documentation routes, never undocumented.
 _DOC_SEGMENTS = frozenset({"docs", "redoc", "openapi.json", "openapi.yaml", "swagger", "swagger.json", "favicon.ico"})
-_PARAM = re.compile(r"\{[^{}/]*\}|<[^<>/]*>")
+_PARAM = re.compile(r"\{[^{}/]*\}|<[^<>/]*>|(?<=/):[A-Za-z_]\w*")  # {id}, <int:id>, :id
 
 _SPEC = """openapi: 3.0.3
 info: {title: Users, version: "1.0"}
@@ -337,11 +337,17 @@ def _prefixes(doc: object) -> list[str]:
                 if default is not None:
                     url = url.replace("{" + str(name) + "}", str(default))
             path = url if url.startswith("/") else urlsplit(url).path
-            out.append(path.rstrip("/"))
+            out.append(_rooted(path))
     base = doc.get("basePath")
     if isinstance(base, str):
-        out.append(base.rstrip("/"))
+        out.append(_rooted(base))
     return list(dict.fromkeys(out)) or [""]
+
+
+def _rooted(path: str) -> str:
+    """A prefix as routes see it: ``api/v1/`` (a relative server URL) is ``/api/v1``."""
+    path = path.strip().rstrip("/")
+    return "/" + path if path and not path.startswith("/") else path
 
 
 def _prefix_note(prefixes: list[str]) -> str:
