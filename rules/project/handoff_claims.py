@@ -417,25 +417,19 @@ class HandoffClaims(ProjectRule):
         published: dict[int, set[int]] = {}
         compose_command: _Port | None = None
         build_paths: list[str] = []
-        for path in self.project.paths("compose"):
-            text = self.project.read_text(path)
-            doc = load_yaml(text) if text is not None else None
-            services = doc.root.get("services") if doc is not None and doc.root is not None else None
-            if services is None or services.kind != "map":
+        for path, service in self._compose_services():
+            if service.kind != "map" or service.get("build") is None:
                 continue
-            for service in services.value.values():
-                if service.kind != "map" or service.get("build") is None:
-                    continue
-                build_paths.append(_dockerfile_of(path, service.get("build")))
-                ports, line = _compose_ports(service, published)
-                if ports:
-                    sources.append(_Port("compose", frozenset(ports), path, line, f"{path} maps container port {_list(ports)}"))
-                command = service.get("command")
-                if command is not None:
-                    words = _command_words(command.plain())
-                    port = _server_port(words) if words else None
-                    if port is not None:
-                        compose_command = _Port("command", frozenset({port}), path, command.key_line or command.line, f"the compose command listens on {port}")
+            build_paths.append(_dockerfile_of(path, service.get("build")))
+            ports, line = _compose_ports(service, published)
+            if ports:
+                sources.append(_Port("compose", frozenset(ports), path, line, f"{path} maps container port {_list(ports)}"))
+            command = service.get("command")
+            if command is not None:
+                words = _command_words(command.plain())
+                port = _server_port(words) if words else None
+                if port is not None:
+                    compose_command = _Port("command", frozenset({port}), path, command.key_line or command.line, f"the compose command listens on {port}")
         dockerfile = self._app_dockerfile(build_paths)
         if dockerfile is not None:
             text = self.project.read_text(dockerfile)
@@ -505,25 +499,19 @@ class HandoffClaims(ProjectRule):
                 continue
             text = self.project.read_text(path) or ""
             used |= {_REQUIREMENT_ENGINE[_requirement_name(m)] for m in _REQUIREMENT_DRIVERS.findall(text) if _requirement_name(m) in _REQUIREMENT_ENGINE}
-        for path in self.project.paths("compose"):
-            text = self.project.read_text(path)
-            doc = load_yaml(text) if text is not None else None
-            services = doc.root.get("services") if doc is not None and doc.root is not None else None
-            if services is None or services.kind != "map":
-                continue
-            for service in services.value.values():
-                image = service.get("image") if service.kind == "map" else None
-                if image is not None and isinstance(image.value, str):
-                    repo = image.value.split("@")[0].rsplit(":", 1)[0].rsplit("/", 1)[-1].lower()
-                    for word, engine in _IMAGE_ENGINE:
-                        if repo.startswith(word):
-                            used.add(engine)
-                            break
-                environment = service.get("environment") if service.kind == "map" else None
-                for value in _environment_values(environment):
-                    engine = database_of_string(value)
-                    if engine:
+        for path, service in self._compose_services():
+            image = service.get("image") if service.kind == "map" else None
+            if image is not None and isinstance(image.value, str):
+                repo = image.value.split("@")[0].rsplit(":", 1)[0].rsplit("/", 1)[-1].lower()
+                for word, engine in _IMAGE_ENGINE:
+                    if repo.startswith(word):
                         used.add(engine)
+                        break
+            environment = service.get("environment") if service.kind == "map" else None
+            for value in _environment_values(environment):
+                engine = database_of_string(value)
+                if engine:
+                    used.add(engine)
         return used & {"postgresql", "mysql", "sqlite", "mongodb"}
 
     # ------------------------------------------------------------------ commands and tests
@@ -606,6 +594,17 @@ class HandoffClaims(ProjectRule):
                     f"The hand-off gives the API base URL `{api['base_url']}`, but no route lives under it",
                     "Mount the routers under that prefix (include_router(prefix=...)/url_prefix), or report the prefix the routes use.",
                 )
+
+    def _compose_services(self) -> list[tuple[str, Node]]:
+        """(compose file, service node) for every service of every compose file that parses."""
+        out: list[tuple[str, Node]] = []
+        for path in self.project.paths("compose"):
+            text = self.project.read_text(path)
+            doc = load_yaml(text) if text is not None else None
+            services = doc.root.get("services") if doc is not None and doc.root is not None else None
+            if services is not None and services.kind == "map":
+                out += [(path, service) for service in services.value.values()]
+        return out
 
     def _migration_count(self) -> int:
         count = 0
