@@ -3,13 +3,17 @@
 - ``example_findings(rule, example)``: run one rule on one VALID/INVALID example.
 - ``read_annotations(root)``: the ``# critic-expect: ID`` / ``# critic-ok: ID`` lines of a
   fixture tree, each resolved to the line it speaks of.
+- ``write_tree(root, files)`` and ``found(root, rule_id, files)``: a small tree written for a
+  test, and where one rule reports in it.
 """
 from __future__ import annotations
 
 import re
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from critic.config import Config
 from critic.model import FileSummary, Finding
@@ -104,3 +108,27 @@ def read_annotations(root: Path, files: list[FileSummary] | None = None) -> list
             for rule_id in match.group("ids").split(","):
                 out.append(Annotation(rel, target, rule_id.strip(), match.group("what") == "expect", number))
     return out
+
+
+def write_tree(root: Path, files: Mapping[str, "str | bytes"], *, dedent: bool = False) -> Path:
+    """Write ``files`` (relative path -> text or bytes) under ``root``, folders included; text
+    is UTF-8, its line ends as given. ``dedent`` strips a test's indentation and leading blank
+    line from each text."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            content = (textwrap.dedent(content).lstrip("\n") if dedent else content).encode("utf-8")
+        path.write_bytes(content)
+    return root
+
+
+def found(root: Path, rule_id: str, files: Mapping[str, str]) -> list[tuple[str, int, str]]:
+    """(path, line, rule id) of every finding of ``rule_id`` on ``files`` (dedented) written
+    under ``root``, that rule alone, no engines; a scan error fails the test."""
+    from critic.api import critique
+
+    write_tree(root, files, dedent=True)
+    report = critique([root], Config(select=(rule_id,)), engines=())
+    assert not report.errors, report.errors
+    return sorted((f.path, f.line, f.rule_id) for f in report.findings if f.rule_id == rule_id)

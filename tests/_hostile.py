@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
+from critic.testing import write_tree  # noqa: F401  (the hostile tests import it from here)
+
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -99,17 +101,6 @@ def critic_cli(*args: str) -> list[str]:
     as users run it (``python -m critic`` would put the working directory on sys.path)."""
     script = Path(PYTHON).with_name("critic")
     return [str(script), *args] if script.is_file() else ["-m", "critic", *args]
-
-
-def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_bytes(content.encode("utf-8"))
-    return root
 
 
 def places(report) -> set[tuple[str, int, str]]:

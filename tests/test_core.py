@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import libcst as cst
@@ -14,6 +13,7 @@ from critic.config import Config, ConfigError, config_from_mapping, load_config
 from critic.registry import RulePack
 from critic.rule import DockerfileRule, Invalid, PythonRule, Valid
 from critic.task import verdict_schema
+from critic.testing import write_tree
 
 
 class PrintCall(PythonRule):
@@ -87,20 +87,12 @@ class NoUser(DockerfileRule):
 PACK = RulePack((PrintCall, NoUser))
 
 
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
 def _found(report):
     return [(f.path, f.line, f.rule_id) for f in report.findings]
 
 
 def test_findings_are_located_and_sorted(tmp_path):
-    _tree(tmp_path, {"b.py": "x = 1\nprint(x)\n", "a.py": "print(1)\n", "Dockerfile": "FROM python:3.12-slim\nCMD x\n"})
+    write_tree(tmp_path, {"b.py": "x = 1\nprint(x)\n", "a.py": "print(1)\n", "Dockerfile": "FROM python:3.12-slim\nCMD x\n"})
     report = critique([tmp_path], engines=(), pack=PACK)
     assert _found(report) == [("Dockerfile", 1, "TST003"), ("a.py", 1, "TST001"), ("b.py", 2, "TST001")]
     assert report.verdict == "fail"
@@ -110,7 +102,7 @@ def test_findings_are_located_and_sorted(tmp_path):
 
 
 def test_inline_suppressions_in_python_and_dockerfile(tmp_path):
-    _tree(
+    write_tree(
         tmp_path,
         {
             "a.py": "print(1)  # critic: ignore[TST001] demo output\n# critic: ignore[TST001] next line\nprint(2)\nprint(3)\n",
@@ -124,26 +116,26 @@ def test_inline_suppressions_in_python_and_dockerfile(tmp_path):
 
 
 def test_suppression_without_reason_and_stale_suppression(tmp_path):
-    _tree(tmp_path, {"a.py": "print(1)  # critic: ignore[TST001]\nx = 2  # critic: ignore[TST001] old\n"})
+    write_tree(tmp_path, {"a.py": "print(1)  # critic: ignore[TST001]\nx = 2  # critic: ignore[TST001] old\n"})
     report = critique([tmp_path], engines=(), pack=PACK)
     assert _found(report) == [("a.py", 1, "CRT001"), ("a.py", 2, "CRT002")]
 
 
 def test_suppression_of_a_rule_that_did_not_run_is_not_stale(tmp_path):
-    _tree(tmp_path, {"a.py": "x = 2  # critic: ignore[SQL001] constant\n"})
+    write_tree(tmp_path, {"a.py": "x = 2  # critic: ignore[SQL001] constant\n"})
     report = critique([tmp_path], Config(select=("TST",)), engines=(), pack=PACK)
     assert _found(report) == []
 
 
 def test_select_ignore_tiers_and_per_file_ignores(tmp_path):
-    _tree(tmp_path, {"a.py": "print(1)\n", "tests/test_a.py": "print(2)\n", "Dockerfile": "FROM x:1\n"})
+    write_tree(tmp_path, {"a.py": "print(1)\n", "tests/test_a.py": "print(2)\n", "Dockerfile": "FROM x:1\n"})
     report = critique([tmp_path], Config(ignore=("TST003",), tiers={"TST001": "critical"}, per_file_ignores={"tests/*": ("TST001",)}), engines=(), pack=PACK)
     assert [(f.path, f.rule_id, f.tier) for f in report.findings] == [("a.py", "TST001", "critical")]
     assert report.verdict == "fail"
 
 
 def test_a_crashing_rule_is_reported_and_the_others_still_run(tmp_path):
-    _tree(tmp_path, {"a.py": "print(1)\n"})
+    write_tree(tmp_path, {"a.py": "print(1)\n"})
     report = critique([tmp_path], engines=(), pack=RulePack((PrintCall, Crashes)))
     assert _found(report) == [("a.py", 1, "TST001")]
     assert len(report.errors) == 1 and "TST002" in report.errors[0].message and "boom" in report.errors[0].message
@@ -151,10 +143,10 @@ def test_a_crashing_rule_is_reported_and_the_others_still_run(tmp_path):
 
 
 def test_config_from_pyproject_and_critic_toml(tmp_path):
-    _tree(tmp_path, {"pyproject.toml": '[tool.critic]\nignore = ["SQL001"]\ntiers = { API002 = "critical" }\n'})
+    write_tree(tmp_path, {"pyproject.toml": '[tool.critic]\nignore = ["SQL001"]\ntiers = { API002 = "critical" }\n'})
     config = load_config(tmp_path)
     assert config.ignore == ("SQL001",) and config.tiers == {"API002": "critical"}
-    _tree(tmp_path, {"critic.toml": 'select = ["DKR"]\n'})
+    write_tree(tmp_path, {"critic.toml": 'select = ["DKR"]\n'})
     assert load_config(tmp_path).select == ("DKR",)
 
 
@@ -174,7 +166,7 @@ def test_missing_path_is_a_usage_error(tmp_path):
 
 
 def test_same_input_same_bytes(tmp_path, capsys):
-    _tree(tmp_path, {"a.py": "print(1)\n", "sub/b.py": "print(2)\n"})
+    write_tree(tmp_path, {"a.py": "print(1)\n", "sub/b.py": "print(2)\n"})
     assert main(["check", str(tmp_path), "--format", "json", "--engines", "none"]) in (0, 1)
     first = capsys.readouterr().out
     assert main(["check", str(tmp_path), "--format", "json", "--engines", "none"]) in (0, 1)

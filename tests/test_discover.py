@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from critic.config import Config
 from critic.discover import classify, discover
+from critic.testing import write_tree
 
 
 @pytest.mark.parametrize(
@@ -31,15 +31,8 @@ def test_classify(name, kind):
     assert classify(name) == kind
 
 
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
 def test_gitignore_and_default_excludes(tmp_path):
-    _tree(
+    write_tree(
         tmp_path,
         {
             ".gitignore": "generated/\n*.log\n!keep.log\n",
@@ -61,7 +54,7 @@ def test_gitignore_and_default_excludes(tmp_path):
 
 
 def test_user_excludes(tmp_path):
-    _tree(tmp_path, {"app/main.py": "", "legacy/old.py": ""})
+    write_tree(tmp_path, {"app/main.py": "", "legacy/old.py": ""})
     found = [f.path for f in discover(tmp_path, None, Config(exclude=("legacy",))).files]
     assert found == ["app/main.py"]
 
@@ -69,8 +62,8 @@ def test_user_excludes(tmp_path):
 def test_symlinks_never_leave_the_root(tmp_path):
     outside = tmp_path / "outside"
     root = tmp_path / "root"
-    _tree(outside, {"secret.py": "x = 1\n"})
-    _tree(root, {"app/main.py": ""})
+    write_tree(outside, {"secret.py": "x = 1\n"})
+    write_tree(root, {"app/main.py": ""})
     os.symlink(outside / "secret.py", root / "app" / "linked.py")
     os.symlink(outside, root / "linked_dir")
     os.symlink(root, root / "app" / "loop")
@@ -83,18 +76,18 @@ def test_symlinks_never_leave_the_root(tmp_path):
 
 
 def test_symlink_inside_root_is_kept(tmp_path):
-    _tree(tmp_path, {"app/main.py": ""})
+    write_tree(tmp_path, {"app/main.py": ""})
     os.symlink(tmp_path / "app" / "main.py", tmp_path / "alias.py")
     assert [f.path for f in discover(tmp_path, None, Config()).files] == ["alias.py", "app/main.py"]
 
 
 def test_targets_inside_root(tmp_path):
-    _tree(tmp_path, {"app/a.py": "", "app/b.py": "", "other/c.py": ""})
+    write_tree(tmp_path, {"app/a.py": "", "app/b.py": "", "other/c.py": ""})
     result = discover(tmp_path, [tmp_path / "app" / "a.py", tmp_path / "other"], Config())
     assert [f.path for f in result.files] == ["app/a.py", "other/c.py"]
 
 
 def test_odd_names(tmp_path):
-    _tree(tmp_path, {"-dash.py": "", "with space.py": "", "quote'd.py": "", "ünï.py": ""})
+    write_tree(tmp_path, {"-dash.py": "", "with space.py": "", "quote'd.py": "", "ünï.py": ""})
     found = [f.path for f in discover(tmp_path, None, Config()).files]
     assert sorted(found) == sorted(["-dash.py", "with space.py", "quote'd.py", "ünï.py"])

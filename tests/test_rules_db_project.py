@@ -5,18 +5,14 @@ Every case asserts the exact locations (path, line, rule id) a rule reports.
 from __future__ import annotations
 
 from pathlib import Path
-from textwrap import dedent
 
 from critic.api import critique
 from critic.config import Config
+from critic.testing import write_tree
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
+    return write_tree(root, files, dedent=True)
 
 
 def found(root: Path, rule: str, *, scan: Path | None = None, context=None) -> set[tuple[str, int, str]]:

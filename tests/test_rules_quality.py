@@ -1,25 +1,15 @@
 """Focused cases for SQL001 and QLT001-QLT004: exact locations (path, line, rule id), never counts."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import libcst as cst
 
 from critic.api import critique
 from critic.config import Config
+from critic.testing import found
 
 PY = "app/service.py"
-
-
-def found(tmp_path: Path, rule_id: str, files: dict[str, str]) -> list[tuple[str, int, str]]:
-    for rel, text in files.items():
-        target = tmp_path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    report = critique([tmp_path], Config(select=(rule_id,)), engines=())
-    assert not report.errors, report.errors
-    return sorted((f.path, f.line, f.rule_id) for f in report.findings if f.rule_id == rule_id)
 
 
 def messages(tmp_path: Path, rule_id: str, files: dict[str, str]) -> list[str]:

@@ -3,30 +3,16 @@ backends (a full-stack-template FastAPI service, a Flask app factory, Django + D
 FastAPI service). Each case pins the exact locations (path, line, rule id)."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from critic.api import critique
 from critic.config import Config
 from critic.rule import PythonFile
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-
-def found(tmp_path: Path, rule_id: str, files: dict[str, str]) -> list[tuple[str, int, str]]:
-    write(tmp_path, files)
-    report = critique([tmp_path], Config(select=(rule_id,)), engines=())
-    assert not report.errors, report.errors
-    return sorted((f.path, f.line, f.rule_id) for f in report.findings if f.rule_id == rule_id)
+from critic.testing import found, write_tree
 
 
 def fixes(tmp_path: Path, rule_id: str, files: dict[str, str]) -> dict[tuple[str, int], str]:
-    write(tmp_path, files)
+    write_tree(tmp_path, files, dedent=True)
     report = critique([tmp_path], Config(select=(rule_id,)), engines=())
     return {(f.path, f.line): f.fix for f in report.findings if f.rule_id == rule_id}
 

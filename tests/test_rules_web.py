@@ -4,7 +4,6 @@ Every assertion is about locations (path, line, rule id) or resolved paths, neve
 """
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -19,25 +18,12 @@ from critic.rules.python.http_error_outside_router import is_business_module
 from critic.rules.python.rest_convention_violation import verb_segment
 from critic.rules.python.web import is_exempt_path, is_health_path, is_versioned, module_of
 from critic.runner import analyze_files
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-
-def found(tmp_path: Path, rule_id: str, files: dict[str, str]) -> list[tuple[str, int, str]]:
-    write(tmp_path, files)
-    report = critique([tmp_path], Config(select=(rule_id,)), engines=())
-    assert not report.errors, report.errors
-    return sorted((f.path, f.line, f.rule_id) for f in report.findings if f.rule_id == rule_id)
+from critic.testing import found, write_tree
 
 
 def routes(tmp_path: Path, files: dict[str, str]) -> dict[tuple[str, int], list[str | None]]:
     """(file, line) -> the full paths of the route declared there."""
-    write(tmp_path, files)
+    write_tree(tmp_path, files, dedent=True)
     config = Config(select=("NONE",))
     summaries = discover(tmp_path.resolve(), None, config).files
     results = analyze_files(tmp_path.resolve(), summaries, default_pack(), config)
@@ -731,7 +717,7 @@ def test_sec005_cases(tmp_path, code, lines):
 
 
 def test_sec005_credentials_make_the_message_critical(tmp_path):
-    write(tmp_path, {"app/main.py": "from flask_cors import CORS\nCORS(app, supports_credentials=True)\n"})
+    write_tree(tmp_path, {"app/main.py": "from flask_cors import CORS\nCORS(app, supports_credentials=True)\n"})
     report = critique([tmp_path], Config(select=("SEC005",)), engines=())
     assert [(f.line, "critical" in f.message) for f in report.findings] == [(2, True)]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from critic.api import critique
 from critic.config import Config
 from critic.task import load_task
+from critic.testing import write_tree
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -55,14 +56,6 @@ paths:
 """
 
 
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return root
-
-
 def _found(root: Path, rule: str, **kwargs) -> list[tuple[str, int]]:
     report = critique([root], Config(select=(rule,)), engines=(), **kwargs)
     assert not report.errors, report.errors
@@ -103,21 +96,21 @@ def test_without_the_task_the_fixture_has_no_handoff_findings():
 
 # --------------------------------------------------------------------------- PRJ004
 def test_servers_prefix_variables_and_parameter_names(tmp_path):
-    _tree(tmp_path, {"specs/openapi.yaml": SPEC, "app/main.py": MAIN, "app/routers/items.py": ITEMS})
+    write_tree(tmp_path, {"specs/openapi.yaml": SPEC, "app/main.py": MAIN, "app/routers/items.py": ITEMS})
     assert _found(tmp_path, "PRJ004") == []
 
 
 def test_a_relative_server_url_is_a_prefix_from_the_root(tmp_path):
     relative = SPEC.replace("  - url: https://example.com/{base}\n    variables:\n      base: {default: api/v1}\n", "  - url: api/v1/\n")
     assert "url: api/v1/" in relative
-    _tree(tmp_path, {"specs/openapi.yaml": relative, "app/main.py": MAIN, "app/routers/items.py": ITEMS})
+    write_tree(tmp_path, {"specs/openapi.yaml": relative, "app/main.py": MAIN, "app/routers/items.py": ITEMS})
     assert _found(tmp_path, "PRJ004") == []
 
 
 def test_missing_operation_and_undocumented_route(tmp_path):
     spec = SPEC + "    delete: {}\n  /orders:\n    get: {}\n"
     items = ITEMS + '\n\n@router.put("/{item_id}")\ndef replace_item(item_id: int):\n    return {}\n'
-    _tree(tmp_path, {"specs/openapi.yaml": spec, "app/main.py": MAIN, "app/routers/items.py": items})
+    write_tree(tmp_path, {"specs/openapi.yaml": spec, "app/main.py": MAIN, "app/routers/items.py": items})
     assert _found(tmp_path, "PRJ004") == [
         ("app/routers/items.py", 21),  # PUT /api/v1/items/{item_id}: at its decorator
         ("specs/openapi.yaml", 13),  # delete under /items/{id}: its method key
@@ -137,7 +130,7 @@ def test_flask_blueprints_converters_and_swagger_base_path(tmp_path):
         "@bp.route('/books/export')\ndef export():\n    return {}\n\n\n"
         "app.register_blueprint(bp, url_prefix='/v1')\n"
     )
-    _tree(tmp_path, {"openapi.json": spec, "app.py": app})
+    write_tree(tmp_path, {"openapi.json": spec, "app.py": app})
     # POST /v1/books is missing (at its path key line in the JSON), /v1/books/export is undocumented
     assert _found(tmp_path, "PRJ004") == [("app.py", 12), ("openapi.json", 9)]
 
@@ -148,12 +141,12 @@ def test_health_docs_and_unresolved_routes_are_never_undocumented(tmp_path):
         '@app.get("/metrics")\ndef metrics():\n    return {}\n\n\n'
         'PREFIX = get_prefix()\n\n\n@app.get(PREFIX + "/dynamic")\ndef dynamic():\n    return {}\n'
     )
-    _tree(tmp_path, {"specs/openapi.yaml": SPEC, "app/main.py": main, "app/routers/items.py": ITEMS})
+    write_tree(tmp_path, {"specs/openapi.yaml": SPEC, "app/main.py": main, "app/routers/items.py": ITEMS})
     assert _found(tmp_path, "PRJ004") == []
 
 
 def test_spec_named_by_configuration_and_by_the_task(tmp_path):
-    _tree(tmp_path, {"api/contract.yaml": SPEC + "  /orders:\n    get: {}\n", "app/main.py": MAIN, "app/routers/items.py": ITEMS})
+    write_tree(tmp_path, {"api/contract.yaml": SPEC + "  /orders:\n    get: {}\n", "app/main.py": MAIN, "app/routers/items.py": ITEMS})
     assert _found(tmp_path, "PRJ004") == []  # not at a default location: not compared
     config = Config(select=("PRJ004",), options={"PRJ004": {"spec": "api/contract.yaml"}})
     report = critique([tmp_path], config, engines=())
@@ -163,13 +156,13 @@ def test_spec_named_by_configuration_and_by_the_task(tmp_path):
 
 
 def test_a_spec_that_does_not_parse_is_reported_at_the_error(tmp_path):
-    _tree(tmp_path, {"specs/openapi.yaml": "openapi: 3.0.3\npaths:\n  /items: [unclosed\n", "app/main.py": MAIN, "app/routers/items.py": ITEMS})
+    write_tree(tmp_path, {"specs/openapi.yaml": "openapi: 3.0.3\npaths:\n  /items: [unclosed\n", "app/main.py": MAIN, "app/routers/items.py": ITEMS})
     found = _found(tmp_path, "PRJ004")
     assert len(found) == 1 and found[0][0] == "specs/openapi.yaml" and found[0][1] >= 3
 
 
 def test_no_route_critic_can_see_means_no_comparison(tmp_path):
-    _tree(tmp_path, {"specs/openapi.yaml": SPEC, "manage.py": "import django\n", "shop/urls.py": "urlpatterns = []\n"})
+    write_tree(tmp_path, {"specs/openapi.yaml": SPEC, "manage.py": "import django\n", "shop/urls.py": "urlpatterns = []\n"})
     assert _found(tmp_path, "PRJ004") == []
 
 
@@ -181,7 +174,7 @@ DOCKERFILE = (
 
 
 def _project(tmp_path: Path, **extra: str) -> Path:
-    return _tree(tmp_path, {"app/__init__.py": "", "app/main.py": MAIN, "app/routers/items.py": ITEMS, "app/routers/__init__.py": "", **extra})
+    return write_tree(tmp_path, {"app/__init__.py": "", "app/main.py": MAIN, "app/routers/items.py": ITEMS, "app/routers/__init__.py": "", **extra})
 
 
 def test_port_agrees_through_env_and_gunicorn_bind(tmp_path):

@@ -4,11 +4,11 @@ how they meet pre-commit's file mode and baselines."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from critic.api import critique
 from critic.cli import main
 from critic.config import Config
+from critic.testing import write_tree
 
 DB = '''import sqlite3
 
@@ -37,19 +37,12 @@ CMD ["python", "-m", "app"]
 '''
 
 
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    return root
-
-
 def _found(report, prefixes=("SQL", "CMP006", "DKR004", "CRT")) -> list[tuple[str, int, str]]:
     return [(f.path, f.line, f.rule_id) for f in report.findings if f.rule_id.startswith(prefixes)]
 
 
 def test_inline_suppressions_stale_and_reasonless(tmp_path):
-    root = _tree(tmp_path, {"app/db.py": DB, "docker-compose.yml": COMPOSE, "Dockerfile": DOCKERFILE})
+    root = write_tree(tmp_path, {"app/db.py": DB, "docker-compose.yml": COMPOSE, "Dockerfile": DOCKERFILE})
     report = critique([root], engines=())
     assert _found(report) == [
         ("app/db.py", 10, "CRT002"),  # total(): nothing to suppress any more
@@ -63,7 +56,7 @@ def test_inline_suppressions_stale_and_reasonless(tmp_path):
 
 
 def test_suppression_of_a_rule_that_was_not_selected_is_not_stale(tmp_path):
-    root = _tree(tmp_path, {"app/db.py": DB})
+    root = write_tree(tmp_path, {"app/db.py": DB})
     assert ("app/db.py", 10, "CRT002") in _found(critique([root], engines=()))
     only_cmp = critique([root], Config(select=("CMP", "CRT")), engines=())
     assert _found(only_cmp) == [("app/db.py", 14, "CRT001")]  # SQL001 did not run: nothing stale
@@ -71,7 +64,7 @@ def test_suppression_of_a_rule_that_was_not_selected_is_not_stale(tmp_path):
 
 def test_per_file_ignores_from_pyproject(tmp_path, capsys):
     sql = 'def run(conn, table):\n    return conn.execute(f"SELECT * FROM {table}")\n'
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "pyproject.toml": '[tool.critic]\nper-file-ignores = { "scripts/*" = ["SQL001"] }\n',
@@ -85,7 +78,7 @@ def test_per_file_ignores_from_pyproject(tmp_path, capsys):
 
 
 def test_file_mode_reports_stale_suppressions_only_in_the_given_files(tmp_path, capsys, monkeypatch):
-    root = _tree(tmp_path, {"app/db.py": DB, "app/other.py": "X = 1  # critic: ignore[SQL001] old\n"})
+    root = write_tree(tmp_path, {"app/db.py": DB, "app/other.py": "X = 1  # critic: ignore[SQL001] old\n"})
     monkeypatch.chdir(root)
     assert main(["check", "app/other.py", "--engines", "none", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -96,7 +89,7 @@ def test_file_mode_reports_stale_suppressions_only_in_the_given_files(tmp_path, 
 
 
 def test_suppressed_findings_stay_out_of_the_baseline(tmp_path, capsys):
-    root = _tree(tmp_path, {"app/db.py": DB})
+    root = write_tree(tmp_path, {"app/db.py": DB})
     assert main(["baseline", str(root), "--engines", "none", "--select", "SQL,CRT"]) == 0
     entries = json.loads((root / ".critic-baseline.json").read_text())["findings"]
     assert sorted(e["rule_id"] for e in entries) == ["CRT001", "CRT002"]

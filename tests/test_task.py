@@ -30,6 +30,7 @@ from critic.task import (
     verdict_schema,
 )
 from critic.testing import read_annotations
+from critic.testing import write_tree
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 PACK = default_pack()
@@ -53,14 +54,6 @@ PLN_TASK = {
     },
     "validation_criteria": {"critical": ["Returns structured verdict with actionable feedback"], "expected": [], "nice_to_have": []},
 }
-
-
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return root
 
 
 def _by_text(report) -> dict:
@@ -271,7 +264,7 @@ def test_clean_fixture_passes_what_it_can_and_never_claims_the_rest(clean):
 
 
 def test_the_tasks_tiers_override_the_rules(tmp_path):
-    _tree(tmp_path, {"app/db.py": 'import sqlite3\n\n\ndef find(conn, name):\n    return conn.execute(f"SELECT * FROM t WHERE n = \'{name}\'")\n'})
+    write_tree(tmp_path, {"app/db.py": 'import sqlite3\n\n\ndef find(conn, name):\n    return conn.execute(f"SELECT * FROM t WHERE n = \'{name}\'")\n'})
     config = Config(select=("SQL001",))
     plain = critique([tmp_path], config, engines=())
     assert [(f.rule_id, f.tier) for f in plain.findings] == [("SQL001", "critical")]
@@ -291,7 +284,7 @@ def test_a_broad_criterion_never_lowers_a_rule_it_names_by_family(tmp_path):
     # "Follows security best practices" selects every SEC rule, SQL001 and the engines: a
     # nice-to-have catch-all may raise tiers but must not turn a critical SQL injection or a
     # hard-coded secret into a nice-to-have
-    _tree(tmp_path, {
+    write_tree(tmp_path, {
         "app/db.py": 'import sqlite3\n\n\ndef find(conn, name):\n    return conn.execute(f"SELECT * FROM t WHERE n = \'{name}\'")\n',
         "app/settings.py": 'SECRET_KEY = "a-very-real-looking-secret-1234"\n',
     })
@@ -309,7 +302,7 @@ def test_a_broad_criterion_never_lowers_a_rule_it_names_by_family(tmp_path):
 
 def test_a_criterion_about_something_absent_is_never_pass(tmp_path):
     # two plain routes: no Dockerfile, no compose file, no authentication, no database
-    _tree(tmp_path, {"app/main.py": 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/v1/ping")\ndef ping():\n    return {"ok": True}\n'})
+    write_tree(tmp_path, {"app/main.py": 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/v1/ping")\ndef ping():\n    return {"ok": True}\n'})
     task = {"include_docker": False, "validation_criteria": {
         "critical": ["JWT authentication implemented", "Passwords hashed with bcrypt"],
         "expected": ["Docker health checks configured", "Container runs as non-root user", "Dockerfile created",
@@ -329,7 +322,7 @@ def test_a_criterion_about_something_absent_is_never_pass(tmp_path):
 
 def test_an_unmet_requirement_still_lets_a_finding_fail_the_criterion(tmp_path):
     # no Dockerfile, Docker checks on: PRJ001 reports it, so "Dockerfile created" fails
-    _tree(tmp_path, {"app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
+    write_tree(tmp_path, {"app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
     report = critique([tmp_path], Config(select=("PRJ001",)), engines=(), task={"validation_criteria": {"expected": ["Dockerfile created"]}})
     (only,) = report.criteria
     assert only.status == "fail" and [f.rule_id for f in report.findings] == ["PRJ001"]
@@ -343,14 +336,14 @@ def test_indirect_evidence_raises_a_tier_but_never_lowers_it(flawed):
 
 
 def test_a_criterion_no_rule_maps_is_not_checkable(tmp_path):
-    _tree(tmp_path, {"app/main.py": "x = 1\n"})
+    write_tree(tmp_path, {"app/main.py": "x = 1\n"})
     report = critique([tmp_path], engines=(), task={"validation_criteria": {"critical": ["Stripe integration works end-to-end"]}})
     (only,) = report.criteria
     assert (only.status, only.note, only.rules) == ("not_checkable", NO_RULE_NOTE, ())
 
 
 def test_a_deselected_rule_cannot_make_a_criterion_pass(tmp_path):
-    _tree(tmp_path, {"app/main.py": "x = 1\n"})
+    write_tree(tmp_path, {"app/main.py": "x = 1\n"})
     report = critique([tmp_path], Config(select=("SQL",)), engines=(), task={"validation_criteria": {"expected": ["Input validation"]}})
     (only,) = report.criteria
     assert only.status == "not_checkable"
@@ -358,7 +351,7 @@ def test_a_deselected_rule_cannot_make_a_criterion_pass(tmp_path):
 
 
 def test_include_docker_false_turns_off_prj001(tmp_path):
-    _tree(tmp_path, {"app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
+    write_tree(tmp_path, {"app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
     config = Config(select=("PRJ001",))
     assert [(f.path, f.line, f.rule_id) for f in critique([tmp_path], config, engines=()).findings] == [("app/main.py", 1, "PRJ001")]
     assert critique([tmp_path], config, engines=(), task={"include_docker": False}).findings == ()
@@ -380,7 +373,7 @@ def test_documentation_requests_in_the_prompt(prompt, asked):
 
 
 def test_a_task_asking_for_documentation_allows_it(tmp_path):
-    _tree(tmp_path, {"app/main.py": "x = 1\n", "docs/api.md": "# API\n"})
+    write_tree(tmp_path, {"app/main.py": "x = 1\n", "docs/api.md": "# API\n"})
     config = Config(select=("PRJ006",))
     assert [(f.path, f.rule_id) for f in critique([tmp_path], config, engines=()).findings] == [("docs/api.md", "PRJ006")]
     asked = critique([tmp_path], config, engines=(), task={"validation_criteria": {"nice_to_have": ["API documentation"]}})
@@ -388,13 +381,13 @@ def test_a_task_asking_for_documentation_allows_it(tmp_path):
 
 
 def test_spec_and_handoff_criteria_need_a_spec_and_a_handoff(tmp_path):
-    _tree(tmp_path, {"app/main.py": 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/v1/items")\ndef items():\n    return {}\n'})
+    write_tree(tmp_path, {"app/main.py": 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/v1/items")\ndef items():\n    return {}\n'})
     task = {"validation_criteria": {"critical": ["Follows the OpenAPI spec", "Hand-off is accurate"]}}
     before = _by_text(critique([tmp_path], engines=(), task=task))
     assert before["Follows the OpenAPI spec"].status == "not_checkable"
     assert "No OpenAPI spec" in before["Follows the OpenAPI spec"].note
     assert before["Hand-off is accurate"].status == "not_checkable"
-    _tree(tmp_path, {"specs/openapi.yaml": "openapi: 3.0.3\npaths:\n  /v1/items:\n    get: {}\n"})
+    write_tree(tmp_path, {"specs/openapi.yaml": "openapi: 3.0.3\npaths:\n  /v1/items:\n    get: {}\n"})
     after = _by_text(critique([tmp_path], engines=(), task=dict(task, handoff={"endpoints": ["/v1/items"]})))
     assert after["Follows the OpenAPI spec"].status == "pass"
     assert after["Hand-off is accurate"].status == "pass"
